@@ -1,0 +1,69 @@
+"""Label-map coding: selgan's learned context coder vs JPEG XL lossless, WebP lossless and PNG.
+
+All codecs code the same maps: CamVid val labels at the stored resolution (1/8, weighted-mode
+downsampling), one byte per label. Every file is decoded back and checked to be lossless.
+Usage: python benchmarks/label_coding.py [--model camvid-sc-c4] [--data ../shared/data/camvid] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+
+import imagecodecs
+import numpy as np
+from PIL import Image
+
+import selgan
+from selgan.export import stored_label_maps
+from selgan.train.data import camvid_pairs
+
+
+def png_bytes(labels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(labels.astype(np.uint8), mode="L").save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def webp_bytes(labels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(labels.astype(np.uint8), mode="L").convert("RGB").save(buffer, format="WEBP", lossless=True, quality=100, method=6)
+    return buffer.getvalue()
+
+
+def jxl_bytes(labels: np.ndarray) -> bytes:
+    return imagecodecs.jpegxl_encode(labels.astype(np.uint8), lossless=True, effort=9)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="camvid-sc-c4")
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared/data/camvid")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    model = selgan.load(args.model).model
+    maps = stored_label_maps(model, [lab for _, lab in camvid_pairs(args.data, "val")])
+    totals = {"selgan": 0, "jpegxl-lossless": 0, "webp-lossless": 0, "png": 0}
+    for labels in maps:
+        ours = model.label_model.encode(labels)
+        assert (model.label_model.decode(ours, labels.shape) == labels).all()
+        jxl = jxl_bytes(labels)
+        assert (imagecodecs.jpegxl_decode(jxl) == labels).all()
+        webp = webp_bytes(labels)
+        assert (np.asarray(Image.open(io.BytesIO(webp)))[..., 0] == labels).all()
+        png = png_bytes(labels)
+        for name, data in zip(totals, (ours, jxl, webp, png)):
+            totals[name] += len(data)
+    n, shape = len(maps), maps[0].shape
+    print(f"CamVid val: {n} label maps at {shape[1]}×{shape[0]} (1/{model.label_downsample} of 480×360)")
+    print(f"{'codec':<18}{'mean bytes':>12}{'bpp of 480×360':>16}{'vs selgan':>11}")
+    for name, total in totals.items():
+        print(f"{name:<18}{total / n:>12.1f}{total * 8 / n / (480 * 360):>16.5f}{total / totals['selgan']:>10.2f}x")
+    if args.json:
+        args.json.write_text(json.dumps({"images": n, "mean_bytes": {k: v / n for k, v in totals.items()}}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

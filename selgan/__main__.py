@@ -1,0 +1,3 @@
+from selgan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""The .sgc container: the only place byte layouts live.
+
+Layout (all integers little-endian or LEB128 varints):
+    magic        4 bytes  b"\\x89SGC"
+    version      u8       FORMAT_VERSION
+    model id     u8 length + ASCII
+    weights hash 4 bytes  first bytes of the weights file's sha256
+    width        varint
+    height       varint
+    mode         u8       0 global, 1 selective
+    seed         varint   seeds the generator's noise (synthesised texture)
+    classes      u8 count + u8 ids (the preserve set, in selective mode)
+    streams      u8 count, then (u8 id, varint length) each; then the payloads in that order
+    crc32        4 bytes  over everything before it
+"""
+from __future__ import annotations
+
+import enum
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+from selgan.errors import BitstreamError
+
+MAGIC = b"\x89SGC"
+FORMAT_VERSION = 1
+MAX_SIDE = 1 << 15
+MAX_PIXELS = 1 << 26  # 8192×8192: beyond this the untiled generator needs more memory than a desktop has
+
+STREAM_IDS = {"labels": 1, "mask": 2, "latent": 3}
+_STREAM_NAMES = {v: k for k, v in STREAM_IDS.items()}
+
+
+class Mode(enum.IntEnum):
+    GLOBAL = 0
+    SELECTIVE = 1
+
+
+@dataclass(frozen=True)
+class Bitstream:
+    """A compressed image: what the decoder needs besides the model weights."""
+
+    model_id: str
+    weights_hash: bytes
+    width: int
+    height: int
+    mode: Mode
+    seed: int = 0
+    preserved_classes: tuple[int, ...] = ()
+    streams: dict[str, bytes] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        """Serialise to the .sgc byte layout."""
+        self._validate()
+        model = self.model_id.encode("ascii")
+        out = bytearray(MAGIC)
+        out += bytes([FORMAT_VERSION, len(model)]) + model + self.weights_hash
+        out += _varint(self.width) + _varint(self.height) + bytes([int(self.mode)]) + _varint(self.seed)
+        out += bytes([len(self.preserved_classes), *self.preserved_classes])
+        out += bytes([len(self.streams)])
+        for name, payload in self.streams.items():
+            out += bytes([STREAM_IDS[name]]) + _varint(len(payload))
+        for payload in self.streams.values():
+            out += payload
+        out += struct.pack("<I", zlib.crc32(out))
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Bitstream":
+        """Parse .sgc bytes; anything malformed raises BitstreamError."""
+        return _parse(bytes(data))
+
+    @property
+    def num_bytes(self) -> int:
+        """Size of the whole file."""
+        return len(self.to_bytes())
+
+    @property
+    def bpp(self) -> float:
+        """Bits per pixel of the whole file (the only bitrate we report)."""
+        return self.num_bytes * 8 / (self.width * self.height)
+
+    def stream_sizes(self) -> dict[str, int]:
+        """Bytes per part: 'header' (container overhead incl. checksum) and each stream."""
+        sizes = {name: len(payload) for name, payload in self.streams.items()}
+        return {"header": self.num_bytes - sum(sizes.values()), **sizes}
+
+    def _validate(self) -> None:
+        if not (0 < len(self.model_id) < 256 and self.model_id.isascii()):
+            raise ValueError("model_id must be 1–255 ASCII characters")
+        if len(self.weights_hash) != 4:
+            raise ValueError("weights_hash must be 4 bytes")
+        if not (0 < self.width <= MAX_SIDE and 0 < self.height <= MAX_SIDE):
+            raise ValueError(f"image sides must be 1–{MAX_SIDE}")
+        if len(self.preserved_classes) > 255 or any(not 0 <= c < 256 for c in self.preserved_classes):
+            raise ValueError("at most 255 preserved class ids in 0–255")
+        unknown = set(self.streams) - set(STREAM_IDS)
+        if unknown:
+            raise ValueError(f"unknown stream names {sorted(unknown)}")
+
+
+class _Reader:
+    """Bounds-checked cursor: every read past the end is a BitstreamError, never an IndexError."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def take(self, n: int, what: str) -> bytes:
+        if n > len(self.data) - self.pos:
+            raise BitstreamError(f"file is truncated (ends inside the {what})")
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+    def u8(self, what: str) -> int:
+        return self.take(1, what)[0]
+
+    def varint(self, what: str) -> int:
+        value = 0
+        for shift in range(0, 35, 7):
+            byte = self.u8(what)
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+        raise BitstreamError(f"the {what} is not a valid number")
+
+
+def _parse(data: bytes) -> Bitstream:
+    if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
+        raise BitstreamError("not a selgan .sgc file (wrong magic bytes)")
+    if len(data) < len(MAGIC) + 1 + 4:
+        raise BitstreamError("file is truncated (too short to hold a header)")
+    version = data[len(MAGIC)]
+    if version != FORMAT_VERSION:
+        raise BitstreamError(
+            f"file uses .sgc format version {version}; this selgan reads version {FORMAT_VERSION}"
+        )
+    body, (crc,) = data[:-4], struct.unpack("<I", data[-4:])
+    if zlib.crc32(body) != crc:
+        raise BitstreamError("file is corrupt or truncated (checksum mismatch)")
+    reader = _Reader(body)
+    reader.take(len(MAGIC) + 1, "header")
+    model_id = reader.take(reader.u8("model id"), "model id")
+    if not model_id.isascii() or not model_id:
+        raise BitstreamError("the model id in the header is not valid")
+    weights_hash = reader.take(4, "weights hash")
+    width, height = reader.varint("width"), reader.varint("height")
+    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE and width * height <= MAX_PIXELS):
+        raise BitstreamError(f"the header's image size {width}×{height} is not plausible")
+    mode_byte = reader.u8("mode")
+    if mode_byte not in {m.value for m in Mode}:
+        raise BitstreamError(f"unknown compression mode {mode_byte}")
+    seed = reader.varint("seed")
+    classes = tuple(reader.take(reader.u8("class list"), "class list"))
+    lengths = []
+    for _ in range(reader.u8("stream table")):
+        stream_id = reader.u8("stream table")
+        if stream_id not in _STREAM_NAMES:
+            raise BitstreamError(f"unknown stream id {stream_id}")
+        lengths.append((_STREAM_NAMES[stream_id], reader.varint("stream table")))
+    if len({name for name, _ in lengths}) != len(lengths):
+        raise BitstreamError("a stream appears twice")
+    if sum(n for _, n in lengths) != len(body) - reader.pos:
+        raise BitstreamError("stream lengths do not add up to the file size")
+    streams = {name: reader.take(n, f"{name} stream") for name, n in lengths}
+    return Bitstream(model_id.decode("ascii"), weights_hash, width, height, Mode(mode_byte), seed, classes, streams)
+
+
+def _varint(value: int) -> bytes:
+    if value < 0 or value >= 1 << 35:
+        raise ValueError("varint out of range")
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)

@@ -1,0 +1,151 @@
+"""selgan command line: compress | decompress | info | models."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from selgan.errors import SelganError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; user errors print one line on stderr and return 2."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except SelganError as exc:
+        print(f"selgan: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("selgan: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="selgan", description="Selective generative image compression.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("compress", help="images -> .sgc files")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output file (one input) or folder")
+    p.add_argument("--model", default=None, help="pretrained model name (default: the first listed by 'selgan models')")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--preserve", help="comma-separated classes to keep faithfully, e.g. car,pedestrian")
+    group.add_argument("--mask", type=Path, help="painted preserve mask (PNG, nonzero = keep)")
+    p.add_argument("--labels", type=Path, help="label PNG (one input) or folder of label PNGs named like the inputs")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthesised texture")
+    p.set_defaults(run=_compress)
+
+    p = sub.add_parser("decompress", help=".sgc file -> image")
+    p.add_argument("input", type=Path, metavar="IN.sgc")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output image (PNG)")
+    p.set_defaults(run=_decompress)
+
+    p = sub.add_parser("info", help="print a .sgc header and bytes per stream without decoding")
+    p.add_argument("input", type=Path, metavar="IN.sgc")
+    p.set_defaults(run=_info)
+
+    p = sub.add_parser("models", help="list pretrained models")
+    p.set_defaults(run=_models)
+    return parser
+
+
+def _compress(args: argparse.Namespace) -> int:
+    import selgan
+    from selgan.imageio import write_atomic
+
+    name = args.model or _default_model()
+    codec = selgan.load(name)
+    several = len(args.inputs) > 1 or args.output.is_dir()
+    if several:
+        if args.output.exists() and not args.output.is_dir():
+            raise SelganError(f"{args.output}: with several inputs, -o must be a folder")
+        args.output.mkdir(parents=True, exist_ok=True)
+    elif not args.output.parent.is_dir():
+        raise SelganError(f"{args.output.parent}: no such folder")
+    preserve = args.preserve.split(",") if args.preserve else None
+    inputs = _progress(args.inputs)
+    for path in inputs:
+        labels = _labels_for(path, args.labels, several)
+        start = time.perf_counter()
+        bitstream = codec.compress(path, preserve=preserve, mask=args.mask, labels=labels, seed=args.seed)
+        data = bitstream.to_bytes()
+        target = args.output / f"{path.stem}.sgc" if several else args.output
+        write_atomic(target, data)
+        sizes = " ".join(f"{k}={v}" for k, v in bitstream.stream_sizes().items())
+        line = f"{target}: {len(data)} bytes, {bitstream.bpp:.4f} bpp ({sizes}) in {time.perf_counter() - start:.2f}s"
+        (inputs.write if hasattr(inputs, "write") else print)(line)
+    return 0
+
+
+def _labels_for(image: Path, labels: Path | None, several: bool) -> Path | None:
+    if labels is None:
+        return None
+    if labels.is_dir():
+        candidate = labels / f"{image.stem}.png"
+        if not candidate.is_file():
+            raise SelganError(f"{labels}: no label file {candidate.name} for {image}")
+        return candidate
+    if several:
+        raise SelganError("with several inputs, --labels must be a folder of label PNGs named like the inputs")
+    return labels
+
+
+def _decompress(args: argparse.Namespace) -> int:
+    import selgan
+    from selgan.imageio import save_png_atomic
+
+    if not args.output.parent.is_dir():
+        raise SelganError(f"{args.output.parent}: no such folder")
+    start = time.perf_counter()
+    image = selgan.decompress(args.input)
+    save_png_atomic(args.output, image)
+    print(f"{args.output}: {image.width}×{image.height} in {time.perf_counter() - start:.2f}s")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from selgan.bitstream import Bitstream
+    from selgan.errors import ImageError
+
+    try:
+        data = args.input.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"{args.input}: cannot read ({exc.strerror})") from None
+    bs = Bitstream.from_bytes(data)
+    print(f"file:     {args.input} ({len(data)} bytes, {bs.bpp:.4f} bpp)")
+    print(f"model:    {bs.model_id} (weights {bs.weights_hash.hex()})")
+    print(f"image:    {bs.width}×{bs.height}")
+    print(f"mode:     {bs.mode.name.lower()}" + (f", preserved class ids {list(bs.preserved_classes)}" if bs.preserved_classes else ""))
+    print(f"seed:     {bs.seed}")
+    for name, size in bs.stream_sizes().items():
+        print(f"  {name:<8} {size:>7} bytes  {size * 8 / (bs.width * bs.height):.4f} bpp")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from selgan.zoo import specs
+
+    for spec in specs().values():
+        print(f"{spec.name:<16} {spec.description}")
+    return 0
+
+
+def _default_model() -> str:
+    from selgan.errors import ModelNotFoundError
+    from selgan.zoo import specs
+
+    names = list(specs())
+    if not names:
+        raise ModelNotFoundError("no pretrained models are installed")
+    return names[0]
+
+
+def _progress(items: list[Path]):
+    if len(items) < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, unit="image", file=sys.stderr)

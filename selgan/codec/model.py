@@ -1,0 +1,182 @@
+"""SelectiveCodec: encoder, quantiser, generator and the entropy models, in the CompressAI shape."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from selgan.bitstream import Bitstream, Mode
+from selgan.codec.encoder import Encoder
+from selgan.codec.generator import Generator
+from selgan.codec.layers import one_hot_labels
+from selgan.codec.quantizer import Quantizer
+from selgan.entropy import LabelMapModel, LatentContextModel, MaskModel
+from selgan.errors import BitstreamError
+from selgan.segment.resample import downsample_labels, downsample_labels_np, pad_to_shape
+from selgan.segment.vocab import Vocabulary
+from selgan.select import class_latent_mask
+
+LATENT_STRIDE = 16
+# Reflect padding in the convolutions needs a latent of at least a few cells.
+MIN_PADDED_SIDE = 64
+
+
+def padded_shape(height: int, width: int) -> tuple[int, int]:
+    """Size the codec works at for an image: multiples of the latent stride, at least MIN_PADDED_SIDE."""
+    def side(n: int) -> int:
+        return max(n + (-n % LATENT_STRIDE), MIN_PADDED_SIDE)
+
+    return side(height), side(width)
+
+
+class SelectiveCodec(nn.Module):
+    """Generative codec with global (GC) and selective (SC) modes (Agustsson et al. 2019)."""
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        latent_channels: int = 4,
+        num_centers: int = 5,
+        encoder_widths: tuple[int, ...] = (32, 64, 128, 192),
+        generator_width: int = 192,
+        generator_blocks: int = 6,
+        upsample_widths: tuple[int, ...] = (128, 64, 32, 16),
+        noise_channels: int = 4,
+        label_downsample: int = 8,
+    ) -> None:
+        super().__init__()
+        if LATENT_STRIDE % label_downsample:
+            raise ValueError("label_downsample must divide the latent stride 16")
+        self.vocab = vocab
+        self.label_downsample = label_downsample
+        self.noise_channels = noise_channels
+        k = vocab.num_classes
+        self.encoder = Encoder(latent_channels, encoder_widths, k)
+        self.quantizer = Quantizer(num_centers)
+        self.generator = Generator(latent_channels, k, generator_width, generator_blocks, upsample_widths, noise_channels)
+        self.latent_model = LatentContextModel(latent_channels, num_centers, k)
+        self.register_buffer("class_weights", torch.from_numpy(vocab.downsample_weights()), persistent=False)
+        # Fitted from data by export, not by gradient descent (see entropy/labels.py, entropy/mask.py).
+        self.label_model: LabelMapModel | None = None
+        self.mask_model: MaskModel | None = None
+
+    # ---- training -------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor, labels: torch.Tensor, latent_mask: torch.Tensor) -> dict:
+        """x N,3,H,W in [0,1]; labels N,H/8,W/8 (stored resolution); latent_mask N,1,H/16,W/16 {0,1}."""
+        one_hot = one_hot_labels(labels, self.vocab.num_classes)
+        z = self.encoder(x * 2 - 1, one_hot)
+        z_hat, symbols, soft = self.quantizer(z)
+        classes = downsample_labels(labels, LATENT_STRIDE // self.label_downsample, self.class_weights)
+        coded = latent_mask.bool()
+        bits = self.latent_model.bits(symbols, soft, coded, classes)
+        noise = torch.randn(x.shape[0], self.noise_channels, *z.shape[-2:], device=x.device)
+        x_hat = self.generator(z_hat, latent_mask.to(z_hat.dtype), one_hot, noise)
+        return {"x_hat": (x_hat + 1) / 2, "bits": {"latent": bits}, "symbols": symbols}
+
+    def stored_labels(self, labels: torch.Tensor) -> torch.Tensor:
+        """Full-resolution labels (N,H,W) -> the resolution stored in files."""
+        return downsample_labels(labels, self.label_downsample, self.class_weights)
+
+    # ---- coding ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def compress_arrays(
+        self,
+        image: np.ndarray,
+        labels: np.ndarray | None,
+        preserved_classes: tuple[int, ...] | None,
+        painted_mask: np.ndarray | None,
+        seed: int,
+        model_id: str,
+        weights_hash: bytes,
+    ) -> Bitstream:
+        """uint8 H×W×3 image, int labels H×W (or None in global mode) -> Bitstream.
+
+        painted_mask is at latent resolution (H/16 × W/16 after padding), already validated.
+        """
+        height, width = image.shape[:2]
+        padded = pad_to_shape(image, padded_shape(height, width))
+        stored = self._stored_labels(labels, padded.shape[:2])
+        latent_shape = (padded.shape[0] // LATENT_STRIDE, padded.shape[1] // LATENT_STRIDE)
+        streams: dict[str, bytes] = {}
+        if labels is not None:
+            streams["labels"] = self._label_model().encode(stored)
+        if painted_mask is not None:
+            coded = painted_mask
+            if preserved_classes:  # painted additions on top of the classes, stored as one mask
+                coded = coded | class_latent_mask(stored, preserved_classes, LATENT_STRIDE // self.label_downsample)
+            streams["mask"] = self._mask_model().encode(coded)
+        elif preserved_classes is not None:
+            coded = class_latent_mask(stored, preserved_classes, LATENT_STRIDE // self.label_downsample)
+        else:
+            coded = np.ones(latent_shape, dtype=bool)
+        x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
+        one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
+        _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
+        streams["latent"] = self.latent_model.encode(symbols[0].numpy(), coded, self._latent_classes(stored))
+        selective = preserved_classes is not None or painted_mask is not None
+        return Bitstream(
+            model_id=model_id,
+            weights_hash=weights_hash,
+            width=width,
+            height=height,
+            mode=Mode.SELECTIVE if selective else Mode.GLOBAL,
+            seed=seed,
+            preserved_classes=tuple(preserved_classes or ()),
+            streams=streams,
+        )
+
+    @torch.no_grad()
+    def decompress_arrays(self, bitstream: Bitstream) -> np.ndarray:
+        """Bitstream -> uint8 H×W×3 image. Raises BitstreamError on inconsistent streams."""
+        stored, coded = self.decode_side_info(bitstream)
+        symbols = self.latent_model.decode(bitstream.streams.get("latent", b""), coded, self._latent_classes(stored))
+        absent = symbols == self.quantizer.centers.numel()
+        z_hat = self.quantizer.dequantize(torch.from_numpy(np.where(absent, 0, symbols)))[None]
+        generator = torch.Generator().manual_seed(bitstream.seed)
+        noise = torch.randn(1, self.noise_channels, *coded.shape, generator=generator)
+        mask = torch.from_numpy(coded)[None, None].float()
+        one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
+        x_hat = self.generator(z_hat, mask, one_hot, noise)
+        image = ((x_hat[0].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+        return image[: bitstream.height, : bitstream.width]
+
+    def decode_side_info(self, bitstream: Bitstream) -> tuple[np.ndarray, np.ndarray]:
+        """Stored label map and latent mask, decoded from the file's own streams."""
+        padded = padded_shape(bitstream.height, bitstream.width)
+        label_shape = (padded[0] // self.label_downsample, padded[1] // self.label_downsample)
+        latent_shape = (padded[0] // LATENT_STRIDE, padded[1] // LATENT_STRIDE)
+        if "labels" in bitstream.streams:
+            stored = self._label_model().decode(bitstream.streams["labels"], label_shape)
+        else:
+            stored = np.full(label_shape, self.vocab.ignore_id, dtype=np.int64)
+        if "mask" in bitstream.streams:
+            coded = self._mask_model().decode(bitstream.streams["mask"], latent_shape)
+        elif bitstream.mode == Mode.SELECTIVE:
+            if not bitstream.preserved_classes or "labels" not in bitstream.streams:
+                raise BitstreamError("selective file names no preserve set (neither classes with labels nor a mask)")
+            if max(bitstream.preserved_classes) >= self.vocab.num_classes:
+                raise BitstreamError("the file preserves a class id this model does not know")
+            coded = class_latent_mask(stored, bitstream.preserved_classes, LATENT_STRIDE // self.label_downsample)
+        else:
+            coded = np.ones(latent_shape, dtype=bool)
+        return stored, coded
+
+    def _stored_labels(self, labels: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+        if labels is None:
+            stored_shape = (shape[0] // self.label_downsample, shape[1] // self.label_downsample)
+            return np.full(stored_shape, self.vocab.ignore_id, dtype=np.int64)
+        padded = pad_to_shape(labels, shape)
+        return downsample_labels_np(padded, self.label_downsample, self.vocab.downsample_weights())
+
+    def _latent_classes(self, stored: np.ndarray) -> np.ndarray:
+        return downsample_labels_np(stored, LATENT_STRIDE // self.label_downsample, self.vocab.downsample_weights())
+
+    def _label_model(self) -> LabelMapModel:
+        if self.label_model is None:
+            raise RuntimeError("this codec has no fitted label-map model (export the checkpoint first)")
+        return self.label_model
+
+    def _mask_model(self) -> MaskModel:
+        if self.mask_model is None:
+            raise RuntimeError("this codec has no fitted mask model (export the checkpoint first)")
+        return self.mask_model

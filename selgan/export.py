@@ -1,0 +1,136 @@
+"""Freeze a training checkpoint into shipped weights: fitted coding tables, fp16 safetensors, card, manifest.
+
+Usage: python -m selgan.export CHECKPOINT --data ../shared/data/camvid --name camvid-sc-c4 -o pretrained
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from selgan.codec import LATENT_STRIDE, SelectiveCodec, build_codec
+from selgan.config import CodecConfig, from_dict
+from selgan.entropy import LabelMapModel, MaskModel
+from selgan.pipeline import Codec
+from selgan.codec.model import padded_shape
+from selgan.segment.resample import downsample_labels_np, pad_to_shape
+from selgan.select import class_latent_mask
+from selgan.train.data import camvid_pairs
+from selgan.train.masks import random_latent_masks
+from selgan.weights import load_codec, save_codec
+
+
+def stored_label_maps(model: SelectiveCodec, label_paths: list[Path]) -> list[np.ndarray]:
+    """Label PNGs -> the maps a file would store (padded, downsampled)."""
+    weights = model.vocab.downsample_weights()
+    maps = []
+    for path in label_paths:
+        labels = np.asarray(Image.open(path), dtype=np.int64)
+        labels = pad_to_shape(labels, padded_shape(*labels.shape))
+        maps.append(downsample_labels_np(labels, model.label_downsample, weights))
+    return maps
+
+
+def fit_side_models(model: SelectiveCodec, label_maps: list[np.ndarray], seed: int = 0) -> None:
+    """Fit the label-map and painted-mask models on training label maps."""
+    model.label_model = LabelMapModel.fit(label_maps, model.vocab.num_classes)
+    ratio = LATENT_STRIDE // model.label_downsample
+    generator = torch.Generator().manual_seed(seed)
+    masks = []
+    for stored in label_maps:
+        classes = torch.from_numpy(downsample_labels_np(stored, ratio, model.vocab.downsample_weights()))[None]
+        masks.append(random_latent_masks(classes, model.vocab.ignore_id, 0.0, generator)[0, 0].numpy() > 0)
+        masks.append(class_latent_mask(stored, (8, 9), ratio))  # people and cars, a common painted set
+    model.mask_model = MaskModel.fit(masks)
+
+
+def measure(codec: Codec, pairs: list[tuple[Path, Path]], preserve: list[str] | None) -> dict[str, float]:
+    """Mean real bpp, PSNR (whole image) and encode/decode seconds over real round trips."""
+    bpps, psnrs, enc, dec = [], [], [], []
+    for image_path, label_path in pairs:
+        image = np.asarray(Image.open(image_path).convert("RGB"))
+        t0 = time.perf_counter()
+        bitstream = codec.compress(image, preserve=preserve, labels=label_path)
+        data = bitstream.to_bytes()
+        t1 = time.perf_counter()
+        out = np.asarray(codec.decompress(data), dtype=np.float64)
+        t2 = time.perf_counter()
+        mse = np.mean((out - image) ** 2)
+        bpps.append(len(data) * 8 / (image.shape[0] * image.shape[1]))
+        psnrs.append(10 * np.log10(255**2 / mse))
+        enc.append(t1 - t0)
+        dec.append(t2 - t1)
+    return {"bpp": float(np.mean(bpps)), "psnr": float(np.mean(psnrs)),
+            "encode_s": float(np.median(enc)), "decode_s": float(np.median(dec)), "images": len(pairs)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("--data", required=True, type=Path, help="CamVid-layout root (train labels fit the tables)")
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--description", default="")
+    parser.add_argument("-o", "--output", type=Path, default=Path("pretrained"))
+    parser.add_argument("--eval-images", type=int, default=20)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+
+    state = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
+    cfg = from_dict(CodecConfig, state["config"])
+    model = build_codec(cfg)
+    model.load_state_dict(state["model"])
+    model.latent_model.update()
+    fit_side_models(model, stored_label_maps(model, [lab for _, lab in camvid_pairs(args.data, "train")]))
+
+    args.output.mkdir(parents=True, exist_ok=True)
+    weights_file = args.output / f"{args.name}.safetensors"
+    sha = save_codec(model, cfg, weights_file)
+    codec = Codec(load_codec(weights_file), args.name, bytes.fromhex(sha[:8]))
+    val = camvid_pairs(args.data, "val")[: args.eval_images]
+    results = {"global": measure(codec, val, None), "selective (car, pedestrian)": measure(codec, val, ["car", "pedestrian"])}
+    card = args.output / f"{args.name}.md"
+    card.write_text(_card(args, cfg, state["step"], sha, results))
+    _update_manifest(args.output / "manifest.json", args.name, weights_file.name, sha, card.name, args.description)
+    print(json.dumps({"name": args.name, "sha256": sha, "bytes": weights_file.stat().st_size, **results}, indent=2))
+
+
+def _card(args: argparse.Namespace, cfg: CodecConfig, step: int, sha: str, results: dict) -> str:
+    rows = "\n".join(
+        f"| {mode} | {r['images']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['encode_s']:.2f} | {r['decode_s']:.2f} |"
+        for mode, r in results.items()
+    )
+    config = "\n".join(f"- `{k}`: {v}" for k, v in cfg.__dict__.items())
+    return f"""# {args.name}
+
+{args.description}
+
+- Weights: `{args.name}.safetensors` (fp16 weights, int32 coding tables), sha256 `{sha}`
+- Training data: CamVid train (367 frames, 480×360), labels from CamVid annotations
+- Training: autoencoder warm-up (`python -m selgan.train.warmup`), {step} steps, no adversary yet
+- Export: `python -m selgan.export CHECKPOINT --data {args.data} --name {args.name}`
+
+## Config
+{config}
+
+## Measured on CamVid val (first {results['global']['images']} frames, real files, this CPU)
+| mode | images | mean bpp (file size) | PSNR dB | encode s (median) | decode s (median) |
+|---|---|---|---|---|---|
+{rows}
+
+Labels come from the CamVid annotations (not a segmenter), so these figures exclude segmentation.
+"""
+
+
+def _update_manifest(path: Path, name: str, file: str, sha: str, card: str, description: str) -> None:
+    manifest = json.loads(path.read_text()) if path.exists() else {"models": {}}
+    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None}
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

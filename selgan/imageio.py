@@ -1,0 +1,111 @@
+"""Turning what users pass (paths, PIL images, numpy arrays) into uint8 RGB arrays, and writing files safely."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from selgan.errors import ImageError
+
+ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
+
+
+def load_rgb(image: ImageLike) -> np.ndarray:
+    """Any supported image input -> H×W×3 uint8. Alpha is composited over white (it is not stored)."""
+    if isinstance(image, (str, os.PathLike)):
+        return _pil_to_rgb(_open(Path(image)))
+    if isinstance(image, Image.Image):
+        return _pil_to_rgb(image)
+    if isinstance(image, np.ndarray):
+        return _array_to_rgb(image)
+    raise ImageError(f"expected an image path, PIL image or numpy array, got {type(image).__name__}")
+
+
+def load_mask(mask: ImageLike) -> np.ndarray:
+    """A painted mask -> H×W bool (nonzero = preserve). With an alpha channel, the alpha is the paint."""
+    if isinstance(mask, np.ndarray):
+        arr = mask
+        if arr.ndim == 3:
+            arr = arr[..., 3] if arr.shape[2] == 4 else arr.max(axis=2)
+        if arr.ndim != 2:
+            raise ImageError(f"a mask array must be H×W, got shape {mask.shape}")
+        return arr > 0
+    img = _open(Path(mask)) if isinstance(mask, (str, os.PathLike)) else mask
+    if not isinstance(img, Image.Image):
+        raise ImageError(f"expected a mask path, PIL image or numpy array, got {type(mask).__name__}")
+    if "A" in img.getbands():
+        return np.asarray(img.getchannel("A")) > 0
+    return np.asarray(img.convert("L")) > 0
+
+
+def _open(path: Path) -> Image.Image:
+    try:
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img)
+            img.load()
+            return img
+    except (FileNotFoundError, IsADirectoryError):
+        raise ImageError(f"{path}: no such file") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
+
+
+def _pil_to_rgb(img: Image.Image) -> np.ndarray:
+    if img.mode in ("I;16", "I;16B", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        return _array_to_rgb(arr / max(arr.max(), 1.0))
+    if "A" in img.getbands() or img.mode == "P" and "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return _check_size(np.asarray(img.convert("RGB"), dtype=np.uint8))
+
+
+def _array_to_rgb(arr: np.ndarray) -> np.ndarray:
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, axis=-1)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        raise ImageError(f"an image array must be H×W, H×W×3 or H×W×4, got shape {arr.shape}")
+    if arr.dtype != np.uint8:
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise ImageError(f"integer image arrays must be uint8, got {arr.dtype}")
+        arr = (np.clip(arr, 0.0, 1.0) * 255).round().astype(np.uint8)
+    if arr.shape[2] == 4:
+        alpha = arr[..., 3:4].astype(np.float64) / 255
+        arr = (arr[..., :3] * alpha + 255 * (1 - alpha)).round().astype(np.uint8)
+    return _check_size(np.ascontiguousarray(arr))
+
+
+def _check_size(arr: np.ndarray) -> np.ndarray:
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ImageError("the image is empty")
+    return arr
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write bytes via a temp file and rename, so a failure never leaves a half-written file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_png_atomic(path: str | Path, image: Image.Image) -> None:
+    """Save an image (format from the suffix, PNG if none) without leaving partial files."""
+    import io
+
+    buffer = io.BytesIO()
+    fmt = Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")
+    image.save(buffer, format=fmt)
+    write_atomic(path, buffer.getvalue())

@@ -1,0 +1,119 @@
+"""The user-facing codec: inputs in any image form, preserve sets by name, files out."""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from selgan.bitstream import Bitstream
+from selgan.codec import LATENT_STRIDE, SelectiveCodec
+from selgan.codec.model import padded_shape
+from selgan.errors import BitstreamError, ImageError, ModelNotFoundError
+from selgan.imageio import ImageLike, load_mask, load_rgb
+from selgan.segment.labelfile import check_labels, read_label_png
+from selgan.select import painted_latent_mask, resolve_classes
+
+LabelsLike = str | os.PathLike | np.ndarray | Image.Image
+
+
+class Codec:
+    """A loaded model with its identity: compress(image, preserve=...) -> Bitstream, decompress -> image."""
+
+    def __init__(self, model: SelectiveCodec, model_id: str, weights_hash: bytes) -> None:
+        self.model = model
+        self.model_id = model_id
+        self.weights_hash = weights_hash
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The model's label vocabulary."""
+        return self.model.vocab.class_names
+
+    def compress(
+        self,
+        image: ImageLike,
+        preserve: Sequence[str | int] | None = None,
+        mask: ImageLike | None = None,
+        labels: LabelsLike | None = None,
+        seed: int = 0,
+    ) -> Bitstream:
+        """Compress an image.
+
+        preserve: class names/ids to keep faithfully (the rest is synthesised from the label map);
+        mask: painted preserve mask (nonzero = keep), coded as its own stream; neither: global mode.
+        labels: the image's label map (path, array or PIL, ids of the model's vocabulary).
+        seed: seeds the texture of synthesised regions.
+        """
+        rgb = load_rgb(image)
+        size = (rgb.shape[1], rgb.shape[0])
+        label_map = None if labels is None else self._labels(labels, size)
+        class_ids = None
+        if preserve is not None:
+            if isinstance(preserve, str):
+                preserve = [p for p in preserve.split(",") if p.strip()]
+            class_ids = resolve_classes(preserve, self.model.vocab)
+            if not class_ids:
+                raise ImageError("the preserve set is empty; pass preserve=None for global compression")
+            if label_map is None:
+                raise ImageError("preserving classes needs the image's label map: pass labels=…")
+        latent_mask = None
+        if mask is not None:
+            latent_mask = painted_latent_mask(load_mask(mask), size, padded_shape(*rgb.shape[:2]), LATENT_STRIDE)
+        if not 0 <= seed < 2**32:
+            raise ImageError("seed must be in 0 … 2**32-1")
+        return self.model.compress_arrays(rgb, label_map, class_ids, latent_mask, seed, self.model_id, self.weights_hash)
+
+    def decompress(self, data: bytes | Bitstream) -> Image.Image:
+        """A .sgc file's bytes (or a parsed Bitstream) made with this model -> PIL image."""
+        bitstream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
+        self.check_identity(bitstream)
+        return Image.fromarray(self.model.decompress_arrays(bitstream))
+
+    def check_identity(self, bitstream: Bitstream) -> None:
+        """BitstreamError unless the file was made with exactly these weights."""
+        if bitstream.model_id != self.model_id:
+            raise BitstreamError(f"file was made with model {bitstream.model_id!r}, not {self.model_id!r}")
+        if bitstream.weights_hash != self.weights_hash:
+            raise BitstreamError(
+                f"file was made with other weights of {self.model_id!r} "
+                f"({bitstream.weights_hash.hex()} vs installed {self.weights_hash.hex()})"
+            )
+
+    def _labels(self, labels: LabelsLike, size: tuple[int, int]) -> np.ndarray:
+        if isinstance(labels, (str, os.PathLike)):
+            return read_label_png(Path(labels), self.model.vocab, size)
+        if isinstance(labels, Image.Image):
+            labels = np.asarray(labels)
+        return check_labels(labels, self.model.vocab, size, source="labels")
+
+
+def load(name: str) -> Codec:
+    """A pretrained model by name (see list_models), weights checked against the manifest's sha256."""
+    from selgan import zoo
+    from selgan.weights import load_codec
+
+    spec = zoo.get_spec(name)
+    model = load_codec(zoo.weights_path(spec))
+    return Codec(model, spec.name, spec.short_hash)
+
+
+_LOADED: dict[str, Codec] = {}
+
+
+def decompress(data: bytes | str | os.PathLike) -> Image.Image:
+    """Decode .sgc bytes or a .sgc path; the model is resolved from the file's header."""
+    if isinstance(data, (str, os.PathLike)):
+        try:
+            data = Path(data).read_bytes()
+        except OSError as exc:
+            raise ImageError(f"{data}: cannot read ({exc.strerror})") from None
+    bitstream = Bitstream.from_bytes(data)
+    if bitstream.model_id not in _LOADED:
+        try:
+            _LOADED[bitstream.model_id] = load(bitstream.model_id)
+        except ModelNotFoundError as exc:
+            raise BitstreamError(f"file needs model {bitstream.model_id!r}, which is not available: {exc}") from None
+    return _LOADED[bitstream.model_id].decompress(bitstream)

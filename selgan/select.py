@@ -1,0 +1,52 @@
+"""Preserve sets -> masks at latent resolution."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from selgan.errors import ImageError, UnknownClassError
+from selgan.segment.vocab import Vocabulary
+
+
+def resolve_classes(names: Iterable[str | int], vocab: Vocabulary) -> tuple[int, ...]:
+    """Class names (case-insensitive, synonyms allowed) or ids -> sorted unique ids."""
+    ids = set()
+    for name in names:
+        if isinstance(name, (int, np.integer)):
+            if not 0 <= int(name) < vocab.num_classes:
+                raise UnknownClassError(f"class id {name} is not in the {vocab.name} vocabulary (0–{vocab.num_classes - 1})")
+            ids.add(int(name))
+        else:
+            ids.add(vocab.class_id(name))
+    return tuple(sorted(ids))
+
+
+def class_latent_mask(labels_coarse: np.ndarray, class_ids: tuple[int, ...], ratio: int) -> np.ndarray:
+    """Latent cell is preserved when any label cell it covers is a preserved class.
+
+    labels_coarse is the stored label map; ratio = latent stride / label stride (e.g. 16/8 = 2).
+    Derived from the decoded map alone, so it costs no bits.
+    """
+    hit = np.isin(labels_coarse, np.asarray(class_ids, dtype=np.int64))
+    h, w = hit.shape[0] // ratio, hit.shape[1] // ratio
+    return hit.reshape(h, ratio, w, ratio).any(axis=(1, 3))
+
+
+def painted_latent_mask(mask: np.ndarray, size: tuple[int, int], padded: tuple[int, int], stride: int) -> np.ndarray:
+    """Full-resolution boolean mask (H,W) of an image of (w, h) size -> latent cells touched by any painted pixel.
+
+    padded is the (H, W) the codec works at; the result is (H/stride, W/stride).
+    """
+    mask = np.asarray(mask)
+    if mask.ndim == 3:
+        mask = mask.max(axis=2)
+    if (mask.shape[1], mask.shape[0]) != tuple(size):
+        raise ImageError(f"mask is {mask.shape[1]}×{mask.shape[0]} but the image is {size[0]}×{size[1]}")
+    canvas = np.zeros(padded, bool)
+    canvas[: mask.shape[0], : mask.shape[1]] = mask > 0
+    h, w = padded[0] // stride, padded[1] // stride
+    return canvas.reshape(h, stride, w, stride).any(axis=(1, 3))
+
+
+__all__ = ["class_latent_mask", "painted_latent_mask", "resolve_classes"]

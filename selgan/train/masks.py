@@ -1,0 +1,46 @@
+"""Random preserve masks for SC training (Agustsson et al. 2019: RI and RB)."""
+from __future__ import annotations
+
+import torch
+
+
+def random_latent_masks(
+    classes: torch.Tensor, ignore_id: int, p_full: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """(N,h,w) latent-resolution classes -> (N,1,h,w) {0,1} masks.
+
+    With probability p_full the whole latent is kept (GC); otherwise half the time a random
+    set of the classes present (about a quarter of the area, 'RI'), else a random box ('RB').
+    """
+    n, h, w = classes.shape
+    masks = torch.ones(n, 1, h, w)
+    for i in range(n):
+        draw = torch.rand(2, generator=generator)
+        if draw[0] < p_full:
+            continue
+        if draw[1] < 0.5:
+            masks[i, 0] = _random_classes(classes[i], ignore_id, generator)
+        else:
+            masks[i, 0] = _random_box(h, w, generator)
+    return masks
+
+
+def _random_classes(classes: torch.Tensor, ignore_id: int, generator: torch.Generator | None) -> torch.Tensor:
+    present = [c for c in classes.unique().tolist() if c != ignore_id]
+    order = torch.randperm(len(present), generator=generator).tolist()
+    mask = torch.zeros(classes.shape)
+    for k in order:
+        mask = torch.maximum(mask, (classes == present[k]).float())
+        if mask.mean() >= 0.25:
+            break
+    return mask
+
+
+def _random_box(h: int, w: int, generator: torch.Generator | None) -> torch.Tensor:
+    box_h = int(torch.randint(max(1, h // 4), h + 1, (1,), generator=generator))
+    box_w = int(torch.randint(max(1, w // 4), w + 1, (1,), generator=generator))
+    top = int(torch.randint(0, h - box_h + 1, (1,), generator=generator))
+    left = int(torch.randint(0, w - box_w + 1, (1,), generator=generator))
+    mask = torch.zeros(h, w)
+    mask[top : top + box_h, left : left + box_w] = 1
+    return mask

@@ -1,0 +1,93 @@
+"""Pretrained model table (pretrained/manifest.json) and loading by name with sha256 checks."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from selgan.errors import ModelNotFoundError
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+CACHE_DIR = Path(os.environ.get("SELGAN_CACHE", Path.home() / ".cache" / "selgan"))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One shipped model: its weights file, checksum, card and where to fetch it if absent."""
+
+    name: str
+    file: str
+    sha256: str
+    card: str
+    description: str
+    url: str | None = None
+
+    @property
+    def short_hash(self) -> bytes:
+        """The 4 bytes of the sha256 that .sgc headers carry."""
+        return bytes.fromhex(self.sha256[:8])
+
+
+def manifest_path() -> Path:
+    """The manifest in use: $SELGAN_PRETRAINED/manifest.json if set, else the repo's pretrained/."""
+    return Path(os.environ.get("SELGAN_PRETRAINED", PRETRAINED_DIR)) / "manifest.json"
+
+
+@lru_cache(maxsize=4)
+def _read_manifest(path: Path) -> dict[str, ModelSpec]:
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text())
+    return {name: ModelSpec(name=name, **fields) for name, fields in data.get("models", {}).items()}
+
+
+def specs() -> dict[str, ModelSpec]:
+    """Every model the manifest lists, by name."""
+    return _read_manifest(manifest_path())
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The spec of a named model, or ModelNotFoundError listing the known names."""
+    table = specs()
+    if name not in table:
+        known = ", ".join(sorted(table)) or "none installed"
+        raise ModelNotFoundError(f"unknown model {name!r}; known models: {known}")
+    return table[name]
+
+
+def weights_path(spec: ModelSpec) -> Path:
+    """Local weights file for a spec, downloading it (when a URL is known) into the cache; sha256-checked."""
+    from selgan.weights import sha256_file
+
+    for folder in (manifest_path().parent, CACHE_DIR):
+        candidate = folder / spec.file
+        if candidate.is_file():
+            break
+    else:
+        candidate = _download(spec)
+    actual = sha256_file(candidate)
+    if actual != spec.sha256:
+        raise ModelNotFoundError(
+            f"{candidate}: sha256 {actual[:12]}… does not match the manifest's {spec.sha256[:12]}… "
+            "(file damaged or replaced; delete it and fetch it again)"
+        )
+    return candidate
+
+
+def _download(spec: ModelSpec) -> Path:
+    if not spec.url:
+        raise ModelNotFoundError(
+            f"weights {spec.file} for {spec.name!r} are not in {manifest_path().parent} or {CACHE_DIR}, "
+            "and no download URL is known"
+        )
+    import torch.hub
+
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    target = CACHE_DIR / spec.file
+    try:
+        torch.hub.download_url_to_file(spec.url, str(target), hash_prefix=spec.sha256[:8], progress=True)
+    except Exception as exc:  # network errors come in many types; the user needs one message
+        raise ModelNotFoundError(f"could not download {spec.name!r} from {spec.url}: {exc}") from None
+    return target

@@ -1,0 +1,69 @@
+"""Shared fixtures: a tiny real codec (small widths, tables fitted on CamVid labels) installed in a temp zoo."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+CAMVID = DATA / "camvid"
+TINY_CONFIG = dict(
+    latent_channels=4, encoder_widths=(8, 8, 8, 16), generator_width=16, generator_blocks=1,
+    upsample_widths=(16, 8, 8, 8), noise_channels=2,
+)
+
+
+@pytest.fixture(scope="session")
+def camvid() -> Path:
+    if not CAMVID.is_dir():
+        pytest.skip(f"CamVid data not found at {CAMVID}")
+    return CAMVID
+
+
+@pytest.fixture(scope="session")
+def tiny_zoo(tmp_path_factory, camvid) -> Path:
+    """A zoo folder holding 'tiny-test': random-init weights with real fitted coding tables."""
+    from selgan.codec import build_codec
+    from selgan.config import CodecConfig
+    from selgan.export import fit_side_models, stored_label_maps
+    from selgan.train.data import camvid_pairs
+    from selgan.weights import save_codec
+
+    torch.manual_seed(0)
+    cfg = CodecConfig(**TINY_CONFIG)
+    model = build_codec(cfg)
+    model.latent_model.update()
+    fit_side_models(model, stored_label_maps(model, [lab for _, lab in camvid_pairs(camvid, "train")[:30]]))
+    folder = tmp_path_factory.mktemp("zoo")
+    sha = save_codec(model, cfg, folder / "tiny-test.safetensors")
+    manifest = {"models": {"tiny-test": {"file": "tiny-test.safetensors", "sha256": sha, "card": "none",
+                                         "description": "test model", "url": None}}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+@pytest.fixture()
+def use_tiny_zoo(tiny_zoo, monkeypatch) -> Path:
+    monkeypatch.setenv("SELGAN_PRETRAINED", str(tiny_zoo))
+    return tiny_zoo
+
+
+@pytest.fixture(scope="session")
+def tiny_codec(tiny_zoo):
+    from selgan.pipeline import Codec
+    from selgan.weights import load_codec, sha256_file
+
+    path = tiny_zoo / "tiny-test.safetensors"
+    return Codec(load_codec(path), "tiny-test", bytes.fromhex(sha256_file(path)[:8]))
+
+
+@pytest.fixture(scope="session")
+def val_frame(camvid) -> tuple[Path, Path]:
+    name = sorted((camvid / "val").glob("*.png"))[0].name
+    return camvid / "val" / name, camvid / "valannot" / name

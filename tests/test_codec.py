@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from selgan.bitstream import Bitstream, Mode
+from selgan.errors import ImageError, UnknownClassError
+
+
+def street(width, height, seed=0):
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    labels = np.zeros((height, width), dtype=np.int64)
+    labels[height // 2 :] = 3  # road
+    labels[height // 3 : height // 2, width // 4 : width // 2] = 8  # a car
+    return image, labels
+
+
+@pytest.mark.parametrize("size", [(17, 9), (481, 361), (2048, 1024), (1, 1)])
+def test_odd_tiny_and_large_sizes_round_trip(tiny_codec, size):
+    image, labels = street(*size)
+    bs = tiny_codec.compress(image, labels=labels, preserve=["car"])
+    out = tiny_codec.decompress(bs.to_bytes())
+    assert out.size == size and out.mode == "RGB"
+
+
+def test_grayscale_and_rgba_inputs(tiny_codec):
+    image, labels = street(64, 48)
+    gray = Image.fromarray(image[..., 0], mode="L")
+    rgba = Image.fromarray(np.dstack([image, np.full(image.shape[:2], 128, np.uint8)]), mode="RGBA")
+    for img in (gray, rgba, image[..., 0], image.astype(np.float32) / 255):
+        out = tiny_codec.decompress(tiny_codec.compress(img, labels=labels))
+        assert out.size == (64, 48)
+
+
+def test_selective_codes_fewer_latent_symbols_than_global(tiny_codec, val_frame):
+    image, labels = val_frame
+    full = tiny_codec.compress(image, labels=labels)
+    selective = tiny_codec.compress(image, labels=labels, preserve=["Pedestrian", "car"])
+    assert full.mode == Mode.GLOBAL and selective.mode == Mode.SELECTIVE
+    assert selective.preserved_classes == (8, 9)
+    assert "mask" not in selective.streams  # derived from the label map: no extra bits
+    assert len(selective.streams["latent"]) < len(full.streams["latent"]) / 2
+    assert selective.stream_sizes()["labels"] == full.stream_sizes()["labels"]
+
+
+def test_preserved_region_decodes_like_global(tiny_codec, val_frame):
+    """Same symbols in preserved cells: the generator sees the same code there."""
+    image, labels = val_frame
+    sel = tiny_codec.compress(image, labels=labels, preserve=["road"])
+    full = tiny_codec.compress(image, labels=labels)
+    model = tiny_codec.model
+    stored, coded = model.decode_side_info(sel)
+    _, all_cells = model.decode_side_info(full)
+    classes = model._latent_classes(stored)
+    sym_sel = model.latent_model.decode(sel.streams["latent"], coded, classes)
+    sym_full = model.latent_model.decode(full.streams["latent"], all_cells, classes)
+    assert 0 < coded.sum() < coded.size
+    assert (sym_sel[:, coded] == sym_full[:, coded]).all()
+
+
+def test_painted_mask_is_its_own_stream(tiny_codec, val_frame):
+    image, labels = val_frame
+    mask = np.zeros((360, 480), bool)
+    mask[100:200, 50:300] = True
+    bs = tiny_codec.compress(image, labels=labels, mask=mask)
+    assert bs.mode == Mode.SELECTIVE and "mask" in bs.streams
+    _, coded = tiny_codec.model.decode_side_info(Bitstream.from_bytes(bs.to_bytes()))
+    assert coded.sum() == (np.ceil(200 / 16) - 100 // 16) * (np.ceil(300 / 16) - 50 // 16)
+
+
+def test_global_without_labels_stores_no_label_stream(tiny_codec):
+    image, _ = street(96, 64)
+    bs = tiny_codec.compress(image)
+    assert "labels" not in bs.streams
+    assert tiny_codec.decompress(bs).size == (96, 64)
+
+
+def test_decoding_is_deterministic_across_thread_counts(tiny_codec, val_frame):
+    image, labels = val_frame
+    data = tiny_codec.compress(image, labels=labels, preserve=["car", "building"], seed=5).to_bytes()
+    model = tiny_codec.model
+    results = []
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        bs = Bitstream.from_bytes(data)
+        stored, coded = model.decode_side_info(bs)
+        results.append((stored, coded, model.latent_model.decode(bs.streams["latent"], coded, model._latent_classes(stored))))
+    torch.set_num_threads(2)
+    for a, b in zip(*results):
+        assert (a == b).all()
+
+
+def test_seed_changes_only_synthesised_texture(tiny_codec, val_frame):
+    image, labels = val_frame
+    a = tiny_codec.compress(image, labels=labels, preserve=["car"], seed=1)
+    b = tiny_codec.compress(image, labels=labels, preserve=["car"], seed=2)
+    assert a.streams == b.streams and a.seed == 1 and b.seed == 2
+    assert np.array_equal(np.asarray(tiny_codec.decompress(a)), np.asarray(tiny_codec.decompress(a)))
+
+
+def test_user_errors_are_clear(tiny_codec, val_frame):
+    image, labels = val_frame
+    with pytest.raises(UnknownClassError, match="valid classes.*pedestrian"):
+        tiny_codec.compress(image, labels=labels, preserve=["unicorn"])
+    with pytest.raises(ImageError, match="label map"):
+        tiny_codec.compress(image, preserve=["car"])
+    with pytest.raises(ImageError, match="480×360"):
+        tiny_codec.compress(image, labels=np.zeros((10, 10), int))
+    with pytest.raises(ImageError, match="not in the camvid vocabulary"):
+        tiny_codec.compress(image, labels=np.full((360, 480), 40))
+    with pytest.raises(ImageError, match="no such file"):
+        tiny_codec.compress("/no/such/image.png")
