@@ -2,13 +2,14 @@
 from selgan.bitstream import Bitstream, BitstreamError
 from selgan.errors import ImageError, ModelNotFoundError, SelganError, UnknownClassError
 from selgan.pipeline import Codec, decompress, load
+from selgan.segment import SegMap, segment
 
 
 def list_models() -> list[str]:
-    """Names of the pretrained models this installation knows."""
+    """Names of the pretrained codecs this installation knows."""
     from selgan.zoo import specs
 
-    return sorted(specs())
+    return sorted(specs("codec"))
 
 
 def compress(image, model: str, **kwargs) -> Bitstream:
@@ -17,7 +18,7 @@ def compress(image, model: str, **kwargs) -> Bitstream:
 
 
 __all__ = [
-    "Bitstream", "BitstreamError", "Codec", "ImageError", "ModelNotFoundError", "SelganError",
-    "UnknownClassError", "compress", "decompress", "list_models", "load",
+    "Bitstream", "BitstreamError", "Codec", "ImageError", "ModelNotFoundError", "SegMap", "SelganError",
+    "UnknownClassError", "compress", "decompress", "list_models", "load", "segment",
 ]
 __version__ = "0.1.0"

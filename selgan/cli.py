@@ -49,7 +49,70 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list pretrained models")
     p.set_defaults(run=_models)
+
+    p = sub.add_parser("segment", help="images -> label PNGs and colour overlays")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    _segmenter_options(p)
+    p.add_argument("--vocab", help="write labels in this vocabulary (e.g. camvid), mapping if needed")
+    p.set_defaults(run=_segment)
+
+    p = sub.add_parser("eval-seg", help="per-class IoU, mIoU and pixel accuracy on a labelled dataset")
+    p.add_argument("--data", type=Path, required=True, help="CamVid-layout root (SPLIT/ and SPLITannot/)")
+    p.add_argument("--split", default="val")
+    p.add_argument("--limit", type=int, default=None)
+    _segmenter_options(p)
+    p.set_defaults(run=_eval_seg)
     return parser
+
+
+def _segmenter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", default="builtin", help="builtin | torchvision:ARCH | detectron2 | file")
+    p.add_argument("--weights", type=Path, help="weights file (torchvision, detectron2)")
+    p.add_argument("--config", type=Path, help="detectron2 config file")
+    p.add_argument("--label-dir", type=Path, help="file backend: folder of label PNGs named like the images")
+    p.add_argument("--label-vocab", default="camvid", help="vocabulary of label files (file, detectron2 backends)")
+
+
+def _make_segmenter(args: argparse.Namespace):
+    from selgan.segment import get_segmenter
+
+    options = {"label_vocab": args.label_vocab}
+    for key in ("weights", "config", "label_dir"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    return get_segmenter(args.backend, **options)
+
+
+def _segment(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from selgan.imageio import load_rgb, save_png_atomic
+
+    segmenter = _make_segmenter(args)
+    args.output.mkdir(parents=True, exist_ok=True)
+    inputs = _progress(args.inputs)
+    for path in inputs:
+        segmap = segmenter.segment(path)
+        if args.vocab and args.vocab != segmap.vocab.name:
+            segmap = segmap.to_vocabulary(args.vocab)
+        save_png_atomic(args.output / f"{path.stem}_labels.png", Image.fromarray(segmap.labels.astype("uint8"), mode="L"))
+        save_png_atomic(args.output / f"{path.stem}_overlay.png", segmap.overlay(load_rgb(path)))
+        shares = ", ".join(f"{c.name} {100 * c.share:.0f}%" for c in segmap.classes_present()[:6])
+        (inputs.write if hasattr(inputs, "write") else print)(f"{path}: {shares}")
+    return 0
+
+
+def _eval_seg(args: argparse.Namespace) -> int:
+    from selgan.segment import get_vocabulary
+    from selgan.segment.evaluate import evaluate_segmenter, format_table
+    from selgan.train.data import camvid_pairs
+
+    pairs = camvid_pairs(args.data, args.split)[: args.limit]
+    result = evaluate_segmenter(_make_segmenter(args), _progress(pairs), get_vocabulary(args.label_vocab))
+    print(format_table(result))
+    print(f"\n{result['images']} images, {1000 * result['seconds_per_image']:.0f} ms per image (median)")
+    return 0
 
 
 def _compress(args: argparse.Namespace) -> int:
@@ -129,7 +192,7 @@ def _models(args: argparse.Namespace) -> int:
     from selgan.zoo import specs
 
     for spec in specs().values():
-        print(f"{spec.name:<16} {spec.description}")
+        print(f"{spec.name:<16} {spec.kind:<10} {spec.description}")
     return 0
 
 
@@ -137,7 +200,7 @@ def _default_model() -> str:
     from selgan.errors import ModelNotFoundError
     from selgan.zoo import specs
 
-    names = list(specs())
+    names = list(specs("codec"))
     if not names:
         raise ModelNotFoundError("no pretrained models are installed")
     return names[0]

@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--description", default="")
     parser.add_argument("-o", "--output", type=Path, default=Path("pretrained"))
     parser.add_argument("--eval-images", type=int, default=20)
+    parser.add_argument("--segmenter", default=None, help="zoo name of the segmenter this codec uses by default")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
 
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     results = {"global": measure(codec, val, None), "selective (car, pedestrian)": measure(codec, val, ["car", "pedestrian"])}
     card = args.output / f"{args.name}.md"
     card.write_text(_card(args, cfg, state["step"], sha, results))
-    _update_manifest(args.output / "manifest.json", args.name, weights_file.name, sha, card.name, args.description)
+    extra = {"segmenter": args.segmenter} if args.segmenter else {}
+    update_manifest(args.output / "manifest.json", args.name, weights_file.name, sha, card.name, args.description, **extra)
     print(json.dumps({"name": args.name, "sha256": sha, "bytes": weights_file.stat().st_size, **results}, indent=2))
 
 
@@ -126,9 +128,10 @@ Labels come from the CamVid annotations (not a segmenter), so these figures excl
 """
 
 
-def _update_manifest(path: Path, name: str, file: str, sha: str, card: str, description: str) -> None:
+def update_manifest(path: Path, name: str, file: str, sha: str, card: str, description: str, **extra) -> None:
+    """Add or replace one entry of pretrained/manifest.json."""
     manifest = json.loads(path.read_text()) if path.exists() else {"models": {}}
-    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None}
+    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None, **extra}
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 

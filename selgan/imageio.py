@@ -62,7 +62,7 @@ def _pil_to_rgb(img: Image.Image) -> np.ndarray:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
-    return _check_size(np.asarray(img.convert("RGB"), dtype=np.uint8))
+    return _check_size(np.array(img.convert("RGB"), dtype=np.uint8))
 
 
 def _array_to_rgb(arr: np.ndarray) -> np.ndarray:

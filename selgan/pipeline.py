@@ -13,19 +13,23 @@ from selgan.codec import LATENT_STRIDE, SelectiveCodec
 from selgan.codec.model import padded_shape
 from selgan.errors import BitstreamError, ImageError, ModelNotFoundError
 from selgan.imageio import ImageLike, load_mask, load_rgb
+from selgan.segment import SegMap, get_segmenter
 from selgan.segment.labelfile import check_labels, read_label_png
 from selgan.select import painted_latent_mask, resolve_classes
 
-LabelsLike = str | os.PathLike | np.ndarray | Image.Image
+LabelsLike = SegMap | str | os.PathLike | np.ndarray | Image.Image
 
 
 class Codec:
     """A loaded model with its identity: compress(image, preserve=...) -> Bitstream, decompress -> image."""
 
-    def __init__(self, model: SelectiveCodec, model_id: str, weights_hash: bytes) -> None:
+    def __init__(
+        self, model: SelectiveCodec, model_id: str, weights_hash: bytes, segmenter: str | None = None
+    ) -> None:
         self.model = model
         self.model_id = model_id
         self.weights_hash = weights_hash
+        self.segmenter = segmenter  # zoo name of the segmenter used when no labels are given
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -44,12 +48,13 @@ class Codec:
 
         preserve: class names/ids to keep faithfully (the rest is synthesised from the label map);
         mask: painted preserve mask (nonzero = keep), coded as its own stream; neither: global mode.
-        labels: the image's label map (path, array or PIL, ids of the model's vocabulary).
+        labels: the image's label map (SegMap, or path/array/PIL of ids in the model's vocabulary);
+            by default the model's segmenter labels the image.
         seed: seeds the texture of synthesised regions.
         """
         rgb = load_rgb(image)
         size = (rgb.shape[1], rgb.shape[0])
-        label_map = None if labels is None else self._labels(labels, size)
+        label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         class_ids = None
         if preserve is not None:
             if isinstance(preserve, str):
@@ -58,7 +63,7 @@ class Codec:
             if not class_ids:
                 raise ImageError("the preserve set is empty; pass preserve=None for global compression")
             if label_map is None:
-                raise ImageError("preserving classes needs the image's label map: pass labels=…")
+                raise ImageError(f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…")
         latent_mask = None
         if mask is not None:
             latent_mask = painted_latent_mask(load_mask(mask), size, padded_shape(*rgb.shape[:2]), LATENT_STRIDE)
@@ -82,7 +87,17 @@ class Codec:
                 f"({bitstream.weights_hash.hex()} vs installed {self.weights_hash.hex()})"
             )
 
+    def _auto_labels(self, rgb: np.ndarray) -> np.ndarray | None:
+        if self.segmenter is None:
+            return None
+        segmap = get_segmenter("builtin", name=self.segmenter).segment(rgb)
+        return self._labels(segmap, (rgb.shape[1], rgb.shape[0]))
+
     def _labels(self, labels: LabelsLike, size: tuple[int, int]) -> np.ndarray:
+        if isinstance(labels, SegMap):
+            if labels.vocab.name != self.model.vocab.name:
+                labels = labels.to_vocabulary(self.model.vocab.name)
+            return check_labels(labels.labels, self.model.vocab, size, source="labels")
         if isinstance(labels, (str, os.PathLike)):
             return read_label_png(Path(labels), self.model.vocab, size)
         if isinstance(labels, Image.Image):
@@ -95,9 +110,9 @@ def load(name: str) -> Codec:
     from selgan import zoo
     from selgan.weights import load_codec
 
-    spec = zoo.get_spec(name)
+    spec = zoo.get_spec(name, "codec")
     model = load_codec(zoo.weights_path(spec))
-    return Codec(model, spec.name, spec.short_hash)
+    return Codec(model, spec.name, spec.short_hash, spec.segmenter)
 
 
 _LOADED: dict[str, Codec] = {}

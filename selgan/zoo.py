@@ -23,6 +23,8 @@ class ModelSpec:
     card: str
     description: str
     url: str | None = None
+    kind: str = "codec"  # "codec" or "segmenter"
+    segmenter: str | None = None  # codecs: the segmenter that labels images when no labels are given
 
     @property
     def short_hash(self) -> bytes:
@@ -43,17 +45,19 @@ def _read_manifest(path: Path) -> dict[str, ModelSpec]:
     return {name: ModelSpec(name=name, **fields) for name, fields in data.get("models", {}).items()}
 
 
-def specs() -> dict[str, ModelSpec]:
-    """Every model the manifest lists, by name."""
-    return _read_manifest(manifest_path())
+def specs(kind: str | None = None) -> dict[str, ModelSpec]:
+    """Every model the manifest lists (of one kind, if given), by name."""
+    table = _read_manifest(manifest_path())
+    return {name: spec for name, spec in table.items() if kind is None or spec.kind == kind}
 
 
-def get_spec(name: str) -> ModelSpec:
-    """The spec of a named model, or ModelNotFoundError listing the known names."""
-    table = specs()
+def get_spec(name: str, kind: str | None = None) -> ModelSpec:
+    """The spec of a named model (of one kind, if given), or ModelNotFoundError listing the known names."""
+    table = specs(kind)
     if name not in table:
         known = ", ".join(sorted(table)) or "none installed"
-        raise ModelNotFoundError(f"unknown model {name!r}; known models: {known}")
+        what = f"{kind} models" if kind else "models"
+        raise ModelNotFoundError(f"unknown model {name!r}; known {what}: {known}")
     return table[name]
 
 

@@ -33,7 +33,9 @@ def tiny_zoo(tmp_path_factory, camvid) -> Path:
     from selgan.config import CodecConfig
     from selgan.export import fit_side_models, stored_label_maps
     from selgan.train.data import camvid_pairs
-    from selgan.weights import save_codec
+    from selgan.segment.builtin import save_segmenter
+    from selgan.segment.network import StreetSegNet
+    from selgan.weights import save_codec, sha256_file
 
     torch.manual_seed(0)
     cfg = CodecConfig(**TINY_CONFIG)
@@ -42,8 +44,14 @@ def tiny_zoo(tmp_path_factory, camvid) -> Path:
     fit_side_models(model, stored_label_maps(model, [lab for _, lab in camvid_pairs(camvid, "train")[:30]]))
     folder = tmp_path_factory.mktemp("zoo")
     sha = save_codec(model, cfg, folder / "tiny-test.safetensors")
-    manifest = {"models": {"tiny-test": {"file": "tiny-test.safetensors", "sha256": sha, "card": "none",
-                                         "description": "test model", "url": None}}}
+    seg_config = {"widths": [8, 8, 16, 16], "decoder_width": 8, "num_classes": 11}
+    save_segmenter(StreetSegNet(11, (8, 8, 16, 16), 8).eval(), seg_config, "camvid", folder / "tiny-seg.safetensors")
+    manifest = {"models": {
+        "tiny-test": {"file": "tiny-test.safetensors", "sha256": sha, "card": "none", "description": "test model",
+                      "url": None, "segmenter": "tiny-seg"},
+        "tiny-seg": {"file": "tiny-seg.safetensors", "sha256": sha256_file(folder / "tiny-seg.safetensors"),
+                     "card": "none", "description": "test segmenter", "url": None, "kind": "segmenter"},
+    }}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 

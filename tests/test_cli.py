@@ -53,7 +53,7 @@ def test_models_lists_the_zoo(use_tiny_zoo, capsys):
         (lambda d, img, lab: ["compress", d / "not_image.png", "-o", d / "x.sgc", "--model", "tiny-test"], "not a readable image"),
         (lambda d, img, lab: ["compress", img, "-o", d / "x.sgc", "--model", "tiny-test", "--labels", lab, "--preserve", "unicorn"],
          "unknown class 'unicorn'; valid classes for camvid: sky, building"),
-        (lambda d, img, lab: ["compress", img, "-o", d / "x.sgc", "--model", "nope"], "unknown model 'nope'; known models: tiny-test"),
+        (lambda d, img, lab: ["compress", img, "-o", d / "x.sgc", "--model", "nope"], "unknown model 'nope'; known codec models: tiny-test"),
         (lambda d, img, lab: ["decompress", d / "not_image.png", "-o", d / "x.png"], "not a selgan .sgc file"),
         (lambda d, img, lab: ["info", d / "missing.sgc"], "cannot read"),
     ],
@@ -73,3 +73,21 @@ def test_no_traceback_from_a_real_process(use_tiny_zoo, tmp_path):
                              str(tmp_path / "o.sgc"), "--model", "tiny-test"], capture_output=True, text=True, env=env)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "no such file" in result.stderr
+
+
+def test_segment_and_eval_seg(use_tiny_zoo, camvid, tmp_path, capsys):
+    images = sorted((camvid / "val").glob("*.png"))[:2]
+    code, out, _ = run(capsys, "segment", *images, "-o", tmp_path / "seg", "--backend", "file")
+    assert code == 0
+    labels = np.asarray(Image.open(tmp_path / "seg" / f"{images[0].stem}_labels.png"))
+    assert (labels == np.asarray(Image.open(camvid / "valannot" / images[0].name))).all()
+    assert (tmp_path / "seg" / f"{images[1].stem}_overlay.png").is_file()
+    code, out, _ = run(capsys, "eval-seg", "--data", camvid, "--limit", "2", "--backend", "file")
+    assert code == 0 and "| **mIoU** | **100.0** |" in out and "| pixel accuracy | 100.0 |" in out
+    code, _, err = run(capsys, "eval-seg", "--data", camvid, "--limit", "2")  # default 'camvid-seg' is not in this zoo
+    assert code == 2 and "unknown model 'camvid-seg'; known segmenter models: tiny-seg" in err
+
+
+def test_segment_unknown_backend(capsys, tmp_path):
+    code, _, err = run(capsys, "segment", tmp_path / "x.png", "-o", tmp_path, "--backend", "magic")
+    assert code == 2 and "unknown segmenter backend 'magic'" in err

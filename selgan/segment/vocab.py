@@ -1,11 +1,21 @@
-"""Label vocabularies: class names, colours, which id means 'unlabelled', which classes are things."""
+"""Label vocabularies (class names, colours, ignore id, things, synonyms) and mappings between them.
+
+Both are data: YAML files in vocabularies/ and mappings/, and users may load their own.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import yaml
 
-from selgan.errors import UnknownClassError
+from selgan.errors import SelganError, UnknownClassError
+
+_HERE = Path(__file__).resolve().parent
+_VOCAB_DIR = _HERE / "vocabularies"
+_MAPPING_DIR = _HERE / "mappings"
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class Vocabulary:
         key = name.strip().lower()
         lookup = {n.lower(): i for i, n in enumerate(self.class_names)}
         for alias, target in self.synonyms:
-            lookup.setdefault(alias, lookup[target.lower()])
+            lookup.setdefault(alias.lower(), lookup[target.lower()])
         if key not in lookup:
             valid = ", ".join(n.lower() for n in self.class_names)
             raise UnknownClassError(f"unknown class {name!r}; valid classes for {self.name}: {valid}")
@@ -44,34 +54,87 @@ class Vocabulary:
         weights[self.ignore_id] = 0 if self.num_classes > 1 else 1
         return weights
 
-
-CAMVID = Vocabulary(
-    name="camvid",
-    class_names=(
-        "Sky", "Building", "Pole", "Road", "Pavement", "Tree",
-        "SignSymbol", "Fence", "Car", "Pedestrian", "Bicyclist", "Unlabelled",
-    ),
-    colors=(
-        (128, 128, 128), (128, 0, 0), (192, 192, 128), (128, 64, 128), (60, 40, 222),
-        (128, 128, 0), (192, 128, 128), (64, 64, 128), (64, 0, 128), (64, 64, 0),
-        (0, 128, 192), (0, 0, 0),
-    ),
-    ignore_id=11,
-    thing_ids=(2, 6, 8, 9, 10),
-    synonyms=(
-        ("person", "Pedestrian"), ("people", "Pedestrian"), ("pedestrians", "Pedestrian"),
-        ("vehicle", "Car"), ("cars", "Car"), ("sidewalk", "Pavement"), ("vegetation", "Tree"),
-        ("sign", "SignSymbol"), ("signs", "SignSymbol"), ("traffic sign", "SignSymbol"),
-        ("cyclist", "Bicyclist"), ("bicycle", "Bicyclist"), ("rider", "Bicyclist"),
-        ("void", "Unlabelled"), ("unlabeled", "Unlabelled"),
-    ),
-)
-
-_VOCABULARIES = {CAMVID.name: CAMVID}
+    def palette(self) -> np.ndarray:
+        """(num_classes, 3) uint8 colours."""
+        return np.asarray(self.colors, dtype=np.uint8)
 
 
+def load_vocabulary(path: str | Path) -> Vocabulary:
+    """A vocabulary from YAML: name, ignore_id, classes [{name, color, thing?}], synonyms {alias: class}."""
+    data = _read_yaml(Path(path))
+    try:
+        classes = data["classes"]
+        names = tuple(str(c["name"]) for c in classes)
+        colors = tuple(tuple(int(v) for v in c.get("color", (0, 0, 0))) for c in classes)
+        things = tuple(i for i, c in enumerate(classes) if c.get("thing", False))
+        ignore_id = int(data.get("ignore_id", len(names) - 1))
+        synonyms = tuple((str(a), str(t)) for a, t in (data.get("synonyms") or {}).items())
+        name = str(data.get("name", Path(path).stem))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SelganError(f"{path}: not a vocabulary file ({exc!r}); see selgan/segment/vocabularies/camvid.yaml") from None
+    if not 0 <= ignore_id < len(names) or any(len(c) != 3 for c in colors):
+        raise SelganError(f"{path}: ignore_id must be a class index and colours RGB triples")
+    lower = {n.lower() for n in names}
+    missing = [t for _, t in synonyms if t.lower() not in lower]
+    if missing:
+        raise SelganError(f"{path}: synonyms point to unknown classes {missing}")
+    return Vocabulary(name, names, colors, ignore_id, things, synonyms)
+
+
+@lru_cache(maxsize=None)
 def get_vocabulary(name: str) -> Vocabulary:
-    """A built-in vocabulary by name."""
-    if name not in _VOCABULARIES:
-        raise UnknownClassError(f"unknown vocabulary {name!r}; known: {', '.join(sorted(_VOCABULARIES))}")
-    return _VOCABULARIES[name]
+    """A built-in vocabulary by name, or a user vocabulary by YAML path."""
+    if name.endswith((".yaml", ".yml")):
+        return load_vocabulary(name)
+    path = _VOCAB_DIR / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in _VOCAB_DIR.glob("*.yaml")))
+        raise UnknownClassError(f"unknown vocabulary {name!r}; known: {known} (or a path to a vocabulary YAML)")
+    return load_vocabulary(path)
+
+
+@dataclass(frozen=True)
+class LabelMapping:
+    """A lookup table from one vocabulary's ids to another's."""
+
+    source: str
+    target: str
+    table: np.ndarray  # (source.num_classes,) target ids
+
+    def __call__(self, labels: np.ndarray) -> np.ndarray:
+        """Map an id array; ids outside the source vocabulary raise a clear error."""
+        labels = np.asarray(labels)
+        if labels.size and (labels.min() < 0 or labels.max() >= self.table.size):
+            raise SelganError(f"label ids outside the {self.source} vocabulary (0–{self.table.size - 1})")
+        return self.table[labels]
+
+
+def get_mapping(source: str, target: str) -> LabelMapping:
+    """The mapping between two built-in vocabularies (identity when they are the same)."""
+    src = get_vocabulary(source)
+    if source == target:
+        return LabelMapping(source, target, np.arange(src.num_classes))
+    path = _MAPPING_DIR / f"{source}__{target}.yaml"
+    if not path.is_file():
+        known = ", ".join(p.stem.replace("__", " -> ") for p in sorted(_MAPPING_DIR.glob("*.yaml")))
+        raise SelganError(f"no mapping from {source} to {target}; available: {known}")
+    data = _read_yaml(path)
+    table = np.full(src.num_classes, int(data["default"]), dtype=np.int64)
+    for k, v in data["table"].items():
+        table[int(k)] = int(v)
+    return LabelMapping(source, target, table)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SelganError(f"{path}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise SelganError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise SelganError(f"{path}: expected a mapping")
+    return data
+
+
+CAMVID = get_vocabulary("camvid")

@@ -1,0 +1,47 @@
+"""Scoring a segmenter on a labelled dataset: per-class IoU, mIoU, pixel accuracy, time per image."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from selgan.segment.base import Segmenter
+from selgan.segment.labelfile import read_label_png
+from selgan.segment.metrics import confusion_matrix, iou_table
+from selgan.segment.vocab import Vocabulary
+
+
+def evaluate_segmenter(
+    segmenter: Segmenter, pairs: Iterable[tuple[Path | np.ndarray, Path | np.ndarray]], vocab: Vocabulary
+) -> dict:
+    """Pairs of (image, ground-truth labels in `vocab`); predictions are mapped into `vocab` when needed."""
+    k = vocab.num_classes
+    confusion = np.zeros((k, k), dtype=np.int64)
+    seconds = []
+    for image, target in pairs:
+        if not isinstance(target, np.ndarray):
+            target = read_label_png(target, vocab)
+        start = time.perf_counter()
+        segmap = segmenter.segment(image)
+        seconds.append(time.perf_counter() - start)
+        if segmap.vocab.name != vocab.name:
+            segmap = segmap.to_vocabulary(vocab.name)
+        scored = target != vocab.ignore_id
+        confusion += confusion_matrix(segmap.labels[scored], target[scored], k)
+    keep = [i for i in range(k) if i != vocab.ignore_id]
+    table = iou_table(confusion[np.ix_(keep, keep)], tuple(vocab.class_names[i] for i in keep))
+    table["seconds_per_image"] = float(np.median(seconds)) if seconds else 0.0
+    table["images"] = len(seconds)
+    return table
+
+
+def format_table(result: dict) -> str:
+    """Markdown table of per-class IoU plus the summary rows."""
+    lines = ["| class | IoU % |", "|---|---|"]
+    for name, iou in result["per_class"].items():
+        lines.append(f"| {name} | {'—' if iou is None else f'{100 * iou:.1f}'} |")
+    lines.append(f"| **mIoU** | **{100 * result['miou']:.1f}** |")
+    lines.append(f"| pixel accuracy | {100 * result['pixel_acc']:.1f} |")
+    return "\n".join(lines)
