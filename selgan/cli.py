@@ -50,6 +50,24 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list pretrained models")
     p.set_defaults(run=_models)
 
+    p = sub.add_parser("train", help="train a codec (GC/SC) with the conditional GAN objective")
+    p.add_argument("config", nargs="?", help="YAML preset, e.g. configs/camvid_sc_c4.yaml")
+    p.add_argument("overrides", nargs="*", help="section.key=value, e.g. optim.steps=2000 data.crop=192")
+    p.add_argument("--out", type=Path, required=True, help="run folder (checkpoint.pt, log.jsonl, tensorboard/)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--init", type=Path, help="start from another run's checkpoint (codec weights and step)")
+    p.add_argument("--minutes", type=float, default=float("inf"), help="stop (and checkpoint) after this wall time")
+    p.set_defaults(run=_train)
+
+    p = sub.add_parser("export", help="checkpoint -> shipped safetensors, model card and manifest entry")
+    p.add_argument("checkpoint", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="pretrained/NAME")
+    p.add_argument("--data", type=Path, help="CamVid-layout root for fitting tables and measuring (default: the run's)")
+    p.add_argument("--description", default="")
+    p.add_argument("--segmenter", default=None, help="zoo segmenter the codec uses when no labels are given")
+    p.add_argument("--eval-images", type=int, default=20)
+    p.set_defaults(run=_export)
+
     p = sub.add_parser("segment", help="images -> label PNGs and colour overlays")
     p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
@@ -64,6 +82,23 @@ def _parser() -> argparse.ArgumentParser:
     _segmenter_options(p)
     p.set_defaults(run=_eval_seg)
     return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    from selgan.train.run import train_main
+
+    if args.config and "=" in args.config:  # only overrides were given
+        args.overrides.insert(0, args.config)
+        args.config = None
+    return train_main(args.config, args.out, args.overrides, args.resume, args.minutes, args.init)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from selgan.export import export_checkpoint
+
+    export_checkpoint(args.checkpoint, args.output.parent, args.output.name, args.data, args.description,
+                      args.segmenter, args.eval_images)
+    return 0
 
 
 def _segmenter_options(p: argparse.ArgumentParser) -> None:

@@ -29,21 +29,15 @@ class CodecConfig:
 
 
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
-    """Build a (possibly nested) dataclass from a dict, rejecting unknown keys with their path."""
+    """Build a flat dataclass from a dict, rejecting unknown keys with their path."""
+    if not isinstance(data, dict):
+        raise SelganError(f"config section {where.rstrip('.') or cls.__name__} must be a mapping, got {data!r}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise SelganError(f"unknown config key(s) {', '.join(where + k for k in unknown)}; known: {', '.join(fields)}")
-    kwargs = {}
-    for key, value in data.items():
-        ftype = fields[key].type
-        default = fields[key].default
-        if dataclasses.is_dataclass(default) or (isinstance(ftype, str) and ftype in _NESTED):
-            value = from_dict(_NESTED[ftype] if isinstance(ftype, str) else type(default), value, f"{where}{key}.")
-        elif isinstance(default, tuple) or (default is dataclasses.MISSING and isinstance(value, list)):
-            value = tuple(value)
-        kwargs[key] = value
-    return cls(**kwargs)
+    # Frozen configs hold tuples, YAML gives lists.
+    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
@@ -71,5 +65,3 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
         raise SelganError(f"{path}: a config must be a mapping of keys to values")
     return data
 
-
-_NESTED: dict[str, type] = {"CodecConfig": CodecConfig}

@@ -1,10 +1,9 @@
 """Freeze a training checkpoint into shipped weights: fitted coding tables, fp16 safetensors, card, manifest.
 
-Usage: python -m selgan.export CHECKPOINT --data ../shared/data/camvid --name camvid-sc-c4 -o pretrained
+Usage: selgan export CHECKPOINT -o pretrained/camvid-sc-c4 [--data ../shared/data/camvid]
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -16,10 +15,12 @@ from PIL import Image
 from selgan.codec import LATENT_STRIDE, SelectiveCodec, build_codec
 from selgan.config import CodecConfig, from_dict
 from selgan.entropy import LabelMapModel, MaskModel
+from selgan.errors import SelganError
 from selgan.pipeline import Codec
 from selgan.codec.model import padded_shape
 from selgan.segment.resample import downsample_labels_np, pad_to_shape
 from selgan.select import class_latent_mask
+from selgan.train.checkpoint import load_checkpoint
 from selgan.train.data import camvid_pairs
 from selgan.train.masks import random_latent_masks
 from selgan.weights import load_codec, save_codec
@@ -69,52 +70,51 @@ def measure(codec: Codec, pairs: list[tuple[Path, Path]], preserve: list[str] | 
             "encode_s": float(np.median(enc)), "decode_s": float(np.median(dec)), "images": len(pairs)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", type=Path)
-    parser.add_argument("--data", required=True, type=Path, help="CamVid-layout root (train labels fit the tables)")
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--description", default="")
-    parser.add_argument("-o", "--output", type=Path, default=Path("pretrained"))
-    parser.add_argument("--eval-images", type=int, default=20)
-    parser.add_argument("--segmenter", default=None, help="zoo name of the segmenter this codec uses by default")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(2)
-
-    state = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
-    cfg = from_dict(CodecConfig, state["config"])
+def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | None, description: str,
+                      segmenter: str | None, eval_images: int) -> dict:
+    """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry."""
+    state = load_checkpoint(checkpoint)
+    cfg = from_dict(CodecConfig, state.get("codec_config", state["config"]))
+    if data is None:
+        if "data" not in state["config"]:
+            raise SelganError(f"{checkpoint} does not name its data: pass --data")
+        data = Path(state["config"]["data"]["root"])
     model = build_codec(cfg)
-    model.load_state_dict(state["model"])
+    model.load_state_dict(state.get("ema", state["model"]))
     model.latent_model.update()
-    fit_side_models(model, stored_label_maps(model, [lab for _, lab in camvid_pairs(args.data, "train")]))
-
-    args.output.mkdir(parents=True, exist_ok=True)
-    weights_file = args.output / f"{args.name}.safetensors"
+    fit_side_models(model, stored_label_maps(model, [lab for _, lab in camvid_pairs(data, "train")]))
+    output.mkdir(parents=True, exist_ok=True)
+    weights_file = output / f"{name}.safetensors"
     sha = save_codec(model, cfg, weights_file)
-    codec = Codec(load_codec(weights_file), args.name, bytes.fromhex(sha[:8]))
-    val = camvid_pairs(args.data, "val")[: args.eval_images]
+    codec = Codec(load_codec(weights_file), name, bytes.fromhex(sha[:8]))
+    val = camvid_pairs(data, "val")[:eval_images]
     results = {"global": measure(codec, val, None), "selective (car, pedestrian)": measure(codec, val, ["car", "pedestrian"])}
-    card = args.output / f"{args.name}.md"
-    card.write_text(_card(args, cfg, state["step"], sha, results))
-    extra = {"segmenter": args.segmenter} if args.segmenter else {}
-    update_manifest(args.output / "manifest.json", args.name, weights_file.name, sha, card.name, args.description, **extra)
-    print(json.dumps({"name": args.name, "sha256": sha, "bytes": weights_file.stat().st_size, **results}, indent=2))
+    card = output / f"{name}.md"
+    card.write_text(_card(name, description, data, cfg, state, sha, results))
+    extra = {"segmenter": segmenter} if segmenter else {}
+    update_manifest(output / "manifest.json", name, weights_file.name, sha, card.name, description, **extra)
+    summary = {"name": name, "sha256": sha, "bytes": weights_file.stat().st_size, **results}
+    print(json.dumps(summary, indent=2))
+    return summary
 
 
-def _card(args: argparse.Namespace, cfg: CodecConfig, step: int, sha: str, results: dict) -> str:
+def _card(name: str, description: str, data: Path, cfg: CodecConfig, state: dict, sha: str, results: dict) -> str:
     rows = "\n".join(
         f"| {mode} | {r['images']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['encode_s']:.2f} | {r['decode_s']:.2f} |"
         for mode, r in results.items()
     )
     config = "\n".join(f"- `{k}`: {v}" for k, v in cfg.__dict__.items())
-    return f"""# {args.name}
+    trained = state.get("config", {}).get("optim", {})
+    stage = (f"`selgan train`, {state['step']} steps ({trained.get('warmup_steps', 0)} as autoencoder, then adversarial)"
+             if trained else f"autoencoder warm-up (`python -m selgan.train.warmup`), {state['step']} steps, no adversary yet")
+    return f"""# {name}
 
-{args.description}
+{description}
 
-- Weights: `{args.name}.safetensors` (fp16 weights, int32 coding tables), sha256 `{sha}`
+- Weights: `{name}.safetensors` (fp16 weights, int32 coding tables), sha256 `{sha}`
 - Training data: CamVid train (367 frames, 480×360), labels from CamVid annotations
-- Training: autoencoder warm-up (`python -m selgan.train.warmup`), {step} steps, no adversary yet
-- Export: `python -m selgan.export CHECKPOINT --data {args.data} --name {args.name}`
+- Training: {stage}
+- Export: `selgan export CHECKPOINT -o pretrained/{name} --data {data}`
 
 ## Config
 {config}
@@ -135,5 +135,3 @@ def update_manifest(path: Path, name: str, file: str, sha: str, card: str, descr
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-if __name__ == "__main__":
-    main()

@@ -48,7 +48,6 @@ def load_codec(path: str | Path) -> SelectiveCodec:
     model.label_model = LabelMapModel(model.vocab.num_classes, tensors.pop("label_model.table").numpy().astype("uint32"))
     model.mask_model = MaskModel(tensors.pop("mask_model.table").numpy().astype("uint32"))
     state = {k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}
-    model.latent_model.cdf_table = state["latent_model.cdf_table"]
     model.load_state_dict(state)
     return model.eval()
 

@@ -75,6 +75,13 @@ class LatentContextModel(nn.Module):
         grid = decode_grid(data, valid, self._table(), self._context_fn(classes), slope=1, fill=self.num_centers)
         return grid.reshape(self.latent_channels, *coded.shape)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # The frozen table's size is only known once update() ran: take the stored one's shape.
+        table = state_dict.get(prefix + "cdf_table")
+        if table is not None:
+            self.cdf_table = torch.zeros_like(table)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def _table(self) -> np.ndarray:
         if self.cdf_table.numel() == 0:
             raise RuntimeError("LatentContextModel.update() must be called before coding")

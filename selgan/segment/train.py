@@ -20,7 +20,7 @@ from selgan.segment.builtin import BuiltinSegmenter
 from selgan.segment.evaluate import evaluate_segmenter
 from selgan.segment.network import StreetSegNet, normalize
 from selgan.segment.vocab import CAMVID
-from selgan.train.checkpoint import load_checkpoint, save_checkpoint
+from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
 from selgan.train.data import PairDataset, camvid_pairs
 
 NUM_CLASSES = CAMVID.num_classes - 1  # Unlabelled is ignored, not predicted
@@ -46,7 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def class_weights(dataset: PairDataset) -> torch.Tensor:
     """Median-frequency balancing (Eigen & Fergus; SegNet's choice on CamVid)."""
     counts = np.zeros(NUM_CLASSES)
-    for labels in dataset.labels:
+    for i in range(len(dataset)):
+        labels = dataset.load(i)[1]
         counts += np.bincount(labels.ravel(), minlength=CAMVID.num_classes)[:NUM_CLASSES]
     freq = counts / counts.sum()
     return torch.tensor(np.median(freq) / np.maximum(freq, 1e-8), dtype=torch.float32).clamp(max=10.0)
@@ -54,8 +55,7 @@ def class_weights(dataset: PairDataset) -> torch.Tensor:
 
 def evaluate(model: StreetSegNet, val: PairDataset) -> dict:
     """Per-class IoU, mIoU and pixel accuracy on full val frames (Unlabelled ignored)."""
-    pairs = ((image, labels.astype(np.int64)) for image, labels in zip(val.images, val.labels))
-    result = evaluate_segmenter(BuiltinSegmenter(model, CAMVID), pairs, CAMVID)
+    result = evaluate_segmenter(BuiltinSegmenter(model, CAMVID), val.pairs, CAMVID)
     model.train()
     return result
 
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     ckpt = out / "checkpoint.pt"
     if ckpt.exists():
         state = load_checkpoint(ckpt)
+        set_rng_state(state["rng"])
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
                                "scheduler": scheduler.state_dict(), "step": step, "best_miou": best, "config": config})
 
     while step < total_steps and (time.time() - start) / 60 < args.minutes:
+        train.set_epoch(step // len(loader))
         for x, labels in loader:
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 logits = model(normalize(x))

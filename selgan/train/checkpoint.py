@@ -29,10 +29,15 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint written by save_checkpoint and restore the RNG states it holds."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    set_rng_state(state["rng"])
-    return state
+    """Read a checkpoint written by save_checkpoint (call set_rng_state(state['rng']) to continue exactly)."""
+    from selgan.errors import SelganError
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise SelganError(f"{path}: no such checkpoint") from None
+    except Exception as exc:  # torn or foreign files raise zip/pickle errors of many types
+        raise SelganError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {exc})") from None
 
 
 def rng_state() -> dict[str, Any]:

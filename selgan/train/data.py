@@ -1,70 +1,152 @@
-"""Training data: image + label pairs, random crops and flips."""
+"""Training data: (image, label) pairs from Cityscapes, CamVid or plain-folder layouts, with augmentation."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from selgan.errors import SelganError
+from selgan.segment.vocab import LabelMapping
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+Pair = tuple[Path, Path | None]
 
 
-def camvid_pairs(root: str | Path, split: str) -> list[tuple[Path, Path]]:
-    """(image, label) paths of a CamVid-layout split: {split}/ and {split}annot/ with the same names."""
-    images_dir, labels_dir = Path(root) / split, Path(root) / f"{split}annot"
-    if not images_dir.is_dir():
-        raise SelganError(f"{images_dir}: no such folder (expected a CamVid layout with {split}/ and {split}annot/)")
+def camvid_pairs(root: str | Path, split: str) -> list[Pair]:
+    """CamVid layout: {split}/X.png with labels {split}annot/X.png."""
+    images_dir = _folder(Path(root) / split, f"a CamVid layout with {split}/ and {split}annot/")
+    labels_dir = Path(root) / f"{split}annot"
+    return _pair_by_name(_images_in(images_dir), lambda image: labels_dir / image.name)
+
+
+def cityscapes_pairs(root: str | Path, split: str) -> list[Pair]:
+    """Cityscapes layout: leftImg8bit/{split}/{city}/X_leftImg8bit.png with gtFine/{split}/{city}/X_gtFine_labelIds.png."""
+    images_dir = _folder(Path(root) / "leftImg8bit" / split, "a Cityscapes layout with leftImg8bit/ and gtFine/")
+    images = sorted(images_dir.glob("*/*_leftImg8bit.png"))
+    if not images:
+        raise SelganError(f"{images_dir}: no */*_leftImg8bit.png images")
+
+    def label_of(image: Path) -> Path:
+        name = image.name.replace("_leftImg8bit.png", "_gtFine_labelIds.png")
+        return Path(root) / "gtFine" / split / image.parent.name / name
+
+    return _pair_by_name(images, label_of)
+
+
+def folder_pairs(root: str | Path, split: str = "") -> list[Pair]:
+    """Plain folder: images/X.(png|jpg…) with labels/X.png (and a vocabulary.yaml beside them)."""
+    base = Path(root) / split if split else Path(root)
+    images_dir = _folder(base / "images", "a folder with images/ and labels/")
+    return _pair_by_name(_images_in(images_dir), lambda image: base / "labels" / f"{image.stem}.png")
+
+
+def unlabelled_pairs(root: str | Path, split: str = "") -> list[Pair]:
+    """Photos without label files (labels come from a segmenter)."""
+    base = Path(root) / split if split else Path(root)
+    return [(image, None) for image in _images_in(_folder(base, "a folder of photos"))]
+
+
+LAYOUTS = {"camvid": camvid_pairs, "cityscapes": cityscapes_pairs, "folder": folder_pairs}
+
+
+def _folder(path: Path, expected: str) -> Path:
+    if not path.is_dir():
+        raise SelganError(f"{path}: no such folder (expected {expected})")
+    return path
+
+
+def _images_in(folder: Path) -> list[Path]:
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not images:
+        raise SelganError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    return images
+
+
+def _pair_by_name(images: list[Path], label_of) -> list[Pair]:
     pairs = []
-    for image in sorted(images_dir.glob("*.png")):
-        label = labels_dir / image.name
+    for image in images:
+        label = label_of(image)
         if not label.is_file():
             raise SelganError(f"{image}: no label file {label}")
         pairs.append((image, label))
-    if not pairs:
-        raise SelganError(f"{images_dir}: no .png images")
     return pairs
 
 
+def check_sizes(pairs: list[Pair]) -> None:
+    """Image and label sizes agree (reads headers only); the first offending file is named."""
+    for image, label in pairs:
+        if label is None:
+            continue
+        try:
+            with Image.open(image) as a, Image.open(label) as b:
+                if a.size != b.size:
+                    raise SelganError(f"{label}: label map is {b.size[0]}×{b.size[1]} but {image.name} is {a.size[0]}×{a.size[1]}")
+        except (UnidentifiedImageError, OSError) as exc:
+            raise SelganError(f"{image} or {label}: not a readable image ({exc.__class__.__name__})") from None
+
+
 class PairDataset(Dataset):
-    """Images and labels held in memory (CamVid fits easily), cropped and flipped at random."""
+    """Loads pairs from disk; random rescale, crop and flip drawn from (seed, epoch, index), so runs repeat exactly.
+
+    label_mapping maps label-file ids into the model's vocabulary; a segmenter labels pairs without label files.
+    """
 
     def __init__(
         self,
-        pairs: list[tuple[Path, Path]],
+        pairs: list[Pair],
         crop: int | None,
         flip: bool,
         scale_range: tuple[float, float] | None = None,
         pad_label: int = 0,
+        label_mapping: LabelMapping | None = None,
+        segmenter=None,
+        seed: int = 0,
     ) -> None:
-        self.images, self.labels = [], []
-        for image_path, label_path in pairs:
-            image = np.asarray(Image.open(image_path).convert("RGB"))
-            labels = np.asarray(Image.open(label_path), dtype=np.uint8)
-            if image.shape[:2] != labels.shape:
-                raise SelganError(f"{label_path}: label size {labels.shape[::-1]} differs from image {image.shape[1::-1]}")
-            self.images.append(image)
-            self.labels.append(labels)
+        if any(label is None for _, label in pairs) and segmenter is None:
+            raise SelganError("some images have no label file: configure a segmenter to label them")
+        check_sizes(pairs)
+        self.pairs = pairs
         self.crop, self.flip, self.scale_range, self.pad_label = crop, flip, scale_range, pad_label
+        self.label_mapping, self.segmenter, self.seed = label_mapping, segmenter, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Augmentations depend on the epoch (call before iterating, like DistributedSampler)."""
+        self.epoch = epoch
 
     def __len__(self) -> int:
-        return len(self.images)
+        return len(self.pairs)
+
+    def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The full-size uint8 image and int labels (in the model's vocabulary) of one pair."""
+        image_path, label_path = self.pairs[index]
+        image = np.array(Image.open(image_path).convert("RGB"))
+        if label_path is None:
+            labels = self.segmenter.segment(image).labels
+        else:
+            labels = np.array(Image.open(label_path), dtype=np.int64)
+        if self.label_mapping is not None:
+            labels = self.label_mapping(labels)
+        return image, labels.astype(np.uint8)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image, labels = self.images[index], self.labels[index]
+        image, labels = self.load(index)
+        rng = np.random.default_rng([self.seed, self.epoch, index])
         if self.scale_range:
-            image, labels = _rescale(image, labels, np.random.uniform(*self.scale_range))
+            image, labels = _rescale(image, labels, rng.uniform(*self.scale_range))
         if self.crop:
             image, labels = _pad_to(image, labels, self.crop, self.pad_label)
-            top = np.random.randint(0, image.shape[0] - self.crop + 1)
-            left = np.random.randint(0, image.shape[1] - self.crop + 1)
+            top = rng.integers(0, image.shape[0] - self.crop + 1)
+            left = rng.integers(0, image.shape[1] - self.crop + 1)
             image = image[top : top + self.crop, left : left + self.crop]
             labels = labels[top : top + self.crop, left : left + self.crop]
-        if self.flip and np.random.rand() < 0.5:
+        if self.flip and rng.random() < 0.5:
             image, labels = image[:, ::-1], labels[:, ::-1]
-        x = torch.from_numpy(np.array(image)).permute(2, 0, 1).float() / 255
-        return x, torch.from_numpy(np.array(labels)).long()
+        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255
+        return x, torch.from_numpy(np.ascontiguousarray(labels)).long()
 
 
 def _rescale(image: np.ndarray, labels: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +158,7 @@ def _rescale(image: np.ndarray, labels: np.ndarray, scale: float) -> tuple[np.nd
 
 
 def _pad_to(image: np.ndarray, labels: np.ndarray, side: int, pad_label: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pad up to side×side when a rescaled frame is smaller than the crop (labels get pad_label)."""
+    """Pad up to side×side when a frame is smaller than the crop (labels get pad_label, e.g. the ignore id)."""
     pad_h, pad_w = max(0, side - image.shape[0]), max(0, side - image.shape[1])
     if not (pad_h or pad_w):
         return image, labels

@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader
 
 from selgan.codec import LATENT_STRIDE, SelectiveCodec, build_codec
 from selgan.config import CodecConfig, from_dict, to_dict
-from selgan.train.checkpoint import load_checkpoint, save_checkpoint
+from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
 from selgan.train.data import PairDataset, camvid_pairs
 from selgan.train.masks import random_latent_masks
 
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     step = 0
     if ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
+        set_rng_state(state["rng"])
         cfg = from_dict(CodecConfig, state["config"])
         model = build_codec(cfg)
         model.load_state_dict(state["model"])
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
                                     "step": step, "config": to_dict(cfg)})
 
     while step < args.steps and (time.time() - start) / 60 < args.minutes:
+        train.set_epoch(step // len(loader))
         for x, labels in loader:
             stored = model.stored_labels(labels)
             classes = stored[:, ::2, ::2]

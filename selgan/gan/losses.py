@@ -1,0 +1,64 @@
+"""GAN objectives (least squares by default), feature matching and masked distortion."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+Outputs = list[list[torch.Tensor]]  # [scale][layer], logits last
+
+
+def _lsgan_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return 0.5 * (((real - 1) ** 2).mean() + (fake**2).mean())
+
+
+def _lsgan_g(fake: torch.Tensor) -> torch.Tensor:
+    return 0.5 * ((fake - 1) ** 2).mean()
+
+
+def _hinge_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+
+
+def _hinge_g(fake: torch.Tensor) -> torch.Tensor:
+    return -fake.mean()
+
+
+def _ns_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def _ns_g(fake: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-fake).mean()
+
+
+GAN_LOSSES = {"lsgan": (_lsgan_d, _lsgan_g), "hinge": (_hinge_d, _hinge_g), "nonsaturating": (_ns_d, _ns_g)}
+
+
+def discriminator_loss(kind: str, real: Outputs, fake: Outputs) -> torch.Tensor:
+    """Mean over scales of the discriminator objective on the logits."""
+    d_loss = GAN_LOSSES[kind][0]
+    return sum(d_loss(r[-1], f[-1]) for r, f in zip(real, fake)) / len(real)
+
+
+def generator_adversarial_loss(kind: str, fake: Outputs) -> torch.Tensor:
+    """Mean over scales of the generator objective on the logits."""
+    g_loss = GAN_LOSSES[kind][1]
+    return sum(g_loss(f[-1]) for f in fake) / len(fake)
+
+
+def feature_matching_loss(real: Outputs, fake: Outputs) -> torch.Tensor:
+    """L1 between the discriminator's intermediate features of real and fake (pix2pixHD)."""
+    total, count = 0.0, 0
+    for real_scale, fake_scale in zip(real, fake):
+        for r, f in zip(real_scale[:-1], fake_scale[:-1]):
+            total = total + F.l1_loss(f, r.detach())
+            count += 1
+    return total / max(count, 1)
+
+
+def distortion_loss(x_hat: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None, kind: str = "mse") -> torch.Tensor:
+    """Per-pixel MSE or L1 weighted by `weight` (N,1,H,W; e.g. 1 preserved, 0 synthesised), mean over pixels."""
+    error = (x_hat - x) ** 2 if kind == "mse" else (x_hat - x).abs()
+    if weight is None:
+        return error.mean()
+    return (error * weight).mean()

@@ -1,0 +1,156 @@
+"""Trainer hooks. Their order in build_hooks() matters; see the comment there."""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from selgan.train.checkpoint import save_checkpoint
+from selgan.train.trainer import Hook, Trainer
+
+
+class LearningRateHook(Hook):
+    """Constant rates, then a linear decay to 10% over the last (1 - decay_start) of the steps."""
+
+    def __init__(self, lr: float, lr_disc: float, decay_start: float) -> None:
+        self.lr, self.lr_disc, self.decay_start = lr, lr_disc, decay_start
+
+    def before_step(self, trainer: Trainer) -> None:
+        begin = self.decay_start * trainer.steps
+        progress = max(0.0, (trainer.step - begin) / max(1.0, trainer.steps - begin))
+        factor = 1.0 - 0.9 * min(progress, 1.0)
+        for group in trainer.codec_optimizer.param_groups:
+            group["lr"] = self.lr * factor
+        for group in trainer.disc_optimizer.param_groups:
+            group["lr"] = self.lr_disc * factor
+
+
+class TimeLimitHook(Hook):
+    """Stop after `minutes` of wall time (the checkpoint hook then saves): for runs that resume next session."""
+
+    def __init__(self, minutes: float) -> None:
+        self.minutes, self.start = minutes, time.time()
+
+    def before_train(self, trainer: Trainer) -> None:
+        self.start = time.time()
+
+    def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None:
+        if (time.time() - self.start) / 60 >= self.minutes:
+            trainer.stop_requested = True
+
+
+class LoggingHook(Hook):
+    """Every term of every step averaged over `every` steps: JSON lines, TensorBoard scalars, a progress bar."""
+
+    def __init__(self, out: Path, every: int, tensorboard: bool = True) -> None:
+        self.out, self.every, self.tensorboard = out, every, tensorboard
+        self.sums: dict[str, float] = {}
+        self.count, self.writer, self.bar, self.last = 0, None, None, time.time()
+
+    def before_train(self, trainer: Trainer) -> None:
+        from tqdm import tqdm
+
+        self.log = (self.out / "log.jsonl").open("a")
+        if self.tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.out / "tensorboard"))
+        self.bar = tqdm(total=trainer.steps, initial=trainer.step, unit="step", dynamic_ncols=True)
+        self.last = time.time()
+
+    def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None:
+        for k, v in terms.items():
+            self.sums[k] = self.sums.get(k, 0.0) + v
+        self.count += 1
+        self.bar.update(1)
+        if trainer.step % self.every:
+            return
+        now = time.time()
+        record = {k: v / self.count for k, v in self.sums.items()}
+        record.update(step=trainer.step, steps_per_s=self.count / max(now - self.last, 1e-9), stage="gan" if trainer.adversarial else "autoencoder")
+        record["lr"] = trainer.codec_optimizer.param_groups[0]["lr"]
+        self.write(trainer, record)
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k in ("loss", "psnr", "bpp_latent_est", "gan_d", "gan_g")})
+        self.sums, self.count, self.last = {}, 0, now
+
+    def write(self, trainer: Trainer, record: dict) -> None:
+        """One JSON line, and each number as a TensorBoard scalar."""
+        self.log.write(json.dumps(record) + "\n")
+        self.log.flush()
+        if self.writer is not None:
+            for k, v in record.items():
+                if isinstance(v, (int, float)) and k != "step":
+                    self.writer.add_scalar(k, v, trainer.step)
+
+    def after_train(self, trainer: Trainer) -> None:
+        self.bar.close()
+        self.log.close()
+        if self.writer is not None:
+            self.writer.close()
+
+
+class EvalHook(Hook):
+    """Real files on a few val frames (GC mode): bpp from bytes, PSNR, MS-SSIM; sample images to TensorBoard."""
+
+    def __init__(self, val_dataset, every: int, images: int, logger: LoggingHook, side_model_labels: list[np.ndarray]) -> None:
+        self.val, self.every, self.images, self.logger = val_dataset, every, images, logger
+        self.side_model_labels = side_model_labels
+        self.side_models = None
+
+    def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None:
+        if trainer.step % self.every == 0 or trainer.step == trainer.steps:
+            self.logger.write(trainer, {"step": trainer.step, **self.evaluate(trainer)})
+
+    @torch.no_grad()
+    def evaluate(self, trainer: Trainer) -> dict[str, float]:
+        from pytorch_msssim import ms_ssim
+
+        from selgan.export import fit_side_models
+
+        # A CPU copy: freezing tables must not touch the training model's buffers, which DDP
+        # broadcasts from rank 0 and would then differ in shape between ranks.
+        model = copy.deepcopy(trainer.eval_codec).cpu().eval()
+        model.latent_model.update()
+        if self.side_models is None:
+            fit_side_models(model, self.side_model_labels)
+            self.side_models = (model.label_model, model.mask_model)
+        model.label_model, model.mask_model = self.side_models
+        bpps, psnrs, msssims = [], [], []
+        for i in range(min(self.images, len(self.val))):
+            image, labels = self.val.load(i)
+            bs = model.compress_arrays(image, labels.astype(np.int64), None, None, 0, "training", b"\0" * 4)
+            out = model.decompress_arrays(bs)
+            x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
+            y = torch.from_numpy(out).permute(2, 0, 1)[None].float() / 255
+            bpps.append(bs.bpp)
+            psnrs.append(float(-10 * torch.log10(((x - y) ** 2).mean())))
+            msssims.append(float(ms_ssim(y, x, data_range=1.0)))
+            if i == 0 and self.logger.writer is not None:
+                self.logger.writer.add_image("val/reconstruction", np.concatenate([image, out], axis=1), trainer.step, dataformats="HWC")
+        return {"val_bpp": float(np.mean(bpps)), "val_psnr": float(np.mean(psnrs)), "val_msssim": float(np.mean(msssims))}
+
+
+class CheckpointHook(Hook):
+    """Atomic checkpoints every `minutes` and at the end; holds the resolved config for resume and export."""
+
+    def __init__(self, path: Path, minutes: float, config: dict) -> None:
+        self.path, self.minutes, self.config = path, minutes, config
+        self.last = time.time()
+
+    def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None:
+        if not math.isfinite(terms.get("loss", 0.0)):
+            raise FloatingPointError(f"loss became {terms['loss']} at step {trainer.step}; last good checkpoint: {self.path}")
+        if time.time() - self.last >= self.minutes * 60:
+            self.save(trainer)
+
+    def after_train(self, trainer: Trainer) -> None:
+        self.save(trainer)
+
+    def save(self, trainer: Trainer) -> None:
+        save_checkpoint(self.path, {**trainer.state_dict(), "config": self.config, "codec_config": self.config["model"]})
+        self.last = time.time()

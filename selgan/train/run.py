@@ -1,0 +1,155 @@
+"""`selgan train`: config -> datasets, models, objective, trainer and hooks; then train.
+
+Single process: `selgan train configs/camvid_sc_c4.yaml --out ~/selgan-runs/NAME`.
+Many: `torchrun --nproc_per_node=N -m selgan train CONFIG --out DIR` (same flags; rank 0 logs and saves).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from selgan.codec import SelectiveCodec, build_codec
+from selgan.errors import SelganError
+from selgan.gan.discriminator import MultiScaleDiscriminator
+from selgan.gan.perceptual import build_perceptual_loss
+from selgan.segment.resample import downsample_labels_np, pad_to_shape
+from selgan.segment.vocab import get_mapping
+from selgan.train.checkpoint import load_checkpoint, set_rng_state
+from selgan.config import CodecConfig, from_dict
+from selgan.train.config import TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
+from selgan.train.data import LAYOUTS, PairDataset, unlabelled_pairs
+from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
+from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, TimeLimitHook
+from selgan.train.objective import CodecObjective
+from selgan.train.trainer import Hook, Trainer
+
+
+def build_datasets(cfg: TrainConfig, model: SelectiveCodec) -> tuple[PairDataset, PairDataset]:
+    """Train (augmented) and val (full frames) datasets with labels in the model's vocabulary."""
+    data = cfg.data
+    segmenter = None
+    if data.segmenter:
+        from selgan.segment import get_segmenter
+
+        segmenter = get_segmenter("builtin", name=data.segmenter)
+        pairs_of = unlabelled_pairs
+    else:
+        if data.layout not in LAYOUTS:
+            raise SelganError(f"unknown data layout {data.layout!r}; choose from {', '.join(LAYOUTS)}")
+        pairs_of = LAYOUTS[data.layout]
+    mapping = None if segmenter else get_mapping(data.label_vocab, model.vocab.name)
+    common = dict(label_mapping=mapping, segmenter=segmenter, seed=cfg.optim.seed)
+    scale = tuple(data.scale_range) if data.scale_range else None
+    train = PairDataset(pairs_of(data.root, data.train_split), data.crop, True, scale, model.vocab.ignore_id, **common)
+    val = PairDataset(pairs_of(data.root, data.val_split), None, False, **common)
+    return train, val
+
+
+def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -> Trainer:
+    """Everything the run needs, built from the config (the only place the config is unpacked)."""
+    torch.manual_seed(cfg.optim.seed)
+    model = build_codec(cfg.model).to(dist.device)
+    disc = MultiScaleDiscriminator(model.vocab.num_classes, cfg.disc.scales, cfg.disc.base_width, cfg.disc.layers,
+                                   cfg.disc.spectral_norm).to(dist.device)
+    loss = cfg.loss
+    perceptual = build_perceptual_loss(loss.perceptual) if loss.perceptual_weight else None
+    objective = CodecObjective(loss.distortion, loss.distortion_weight, loss.synth_distortion_weight, loss.msssim_weight,
+                               perceptual, loss.perceptual_weight, loss.gan, loss.gan_weight,
+                               loss.feature_matching_weight, loss.rate_weight).to(dist.device)
+    train, val = build_datasets(cfg, model)
+    sampler = EpochSampler(len(train), cfg.optim.batch, cfg.optim.seed, dist.rank, dist.world_size)
+    # Its own generator: a new iterator (every epoch, and on resume) must not draw from the global RNG,
+    # which drives masks and noise and is restored exactly on resume.
+    loader = DataLoader(train, batch_size=cfg.optim.batch, sampler=sampler, num_workers=cfg.data.workers, drop_last=True,
+                        generator=torch.Generator().manual_seed(cfg.optim.seed))
+    trainer = Trainer(
+        codec=model, discriminator=disc, objective=objective,
+        codec_optimizer=torch.optim.Adam(model.parameters(), lr=cfg.optim.lr, betas=(0.5, 0.999)),
+        disc_optimizer=torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr_disc, betas=(0.5, 0.999)),
+        loader=loader, sampler=sampler, hooks=[], dist=dist, steps=cfg.optim.steps,
+        warmup_steps=cfg.optim.warmup_steps, p_full=cfg.optim.p_full, gan_kind=loss.gan,
+        grad_clip=cfg.optim.grad_clip, amp_dtype=_amp_dtype(cfg.optim.amp, dist.device), ema_decay=cfg.optim.ema,
+    )
+    trainer.hooks = build_hooks(cfg, out, dist, minutes, val, _side_model_labels(train, model))
+    return trainer
+
+
+def build_hooks(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val: PairDataset,
+                side_labels: list[np.ndarray]) -> list[Hook]:
+    """Order: learning rate before the step; after it, the time limit (sets a flag only), logging (so a
+    failing evaluation still leaves the step's numbers), evaluation, and last the checkpoint, which
+    then holds everything the step changed. Only rank 0 logs, evaluates and saves."""
+    hooks: list[Hook] = [LearningRateHook(cfg.optim.lr, cfg.optim.lr_disc, cfg.optim.lr_decay_start)]
+    if math.isfinite(minutes):
+        hooks.append(TimeLimitHook(minutes))
+    if dist.is_main:
+        logger = LoggingHook(out, cfg.run.log_every)
+        hooks += [logger, EvalHook(val, cfg.run.eval_every, cfg.run.eval_images, logger, side_labels),
+                  CheckpointHook(out / "checkpoint.pt", cfg.run.checkpoint_minutes, train_config_to_dict(cfg))]
+    return hooks
+
+
+def resolve_config(config: str | None, overrides: list[str], state: dict | None, resumed: bool) -> TrainConfig:
+    """A resumed run keeps its own config; an initialised one takes the preset with the source's codec shape."""
+    if state is not None and resumed and "model" in state["config"]:
+        if overrides:
+            warnings.warn("overrides are ignored when resuming; the checkpoint's config is used", stacklevel=2)
+        return train_config_from_dict(state["config"])
+    cfg = load_train_config(config, overrides)
+    if state is not None:
+        codec_config = state.get("codec_config", state["config"])  # warm-up checkpoints hold only the codec's
+        cfg = dataclasses.replace(cfg, model=from_dict(CodecConfig, codec_config))
+    return cfg
+
+
+def _side_model_labels(train: PairDataset, model: SelectiveCodec, limit: int = 100) -> list[np.ndarray]:
+    """Stored-resolution label maps of some training frames, to fit the label coder used in evaluation."""
+    from selgan.codec.model import padded_shape
+
+    maps = []
+    for i in range(min(limit, len(train))):
+        labels = train.load(i)[1].astype(np.int64)
+        padded = pad_to_shape(labels, padded_shape(*labels.shape))
+        maps.append(downsample_labels_np(padded, model.label_downsample, model.vocab.downsample_weights()))
+    return maps
+
+
+def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
+    if amp == "none":
+        return None
+    if amp in ("auto", "bf16"):
+        if device.type == "cpu" and amp == "auto" and not torch.backends.mkldnn.is_available():
+            return None
+        return torch.bfloat16
+    raise SelganError(f"optim.amp must be auto, bf16 or none, got {amp!r}")
+
+
+def train_main(config: str | None, out: Path, overrides: list[str], resume: bool, minutes: float,
+               init: Path | None = None) -> int:
+    """Run (or continue, with resume) a training run in `out`; `init` starts from another run's codec weights and step."""
+    dist = init_distributed()
+    try:
+        ckpt = out / "checkpoint.pt"
+        if ckpt.exists() and not resume:
+            raise SelganError(f"{ckpt} exists: pass --resume to continue it, or choose another --out")
+        source = ckpt if ckpt.exists() else init
+        state = load_checkpoint(source) if source is not None else None
+        cfg = resolve_config(config, overrides, state, resumed=source == ckpt)
+        if cfg.run.threads:
+            torch.set_num_threads(cfg.run.threads)
+        out.mkdir(parents=True, exist_ok=True)
+        trainer = build_trainer(cfg, out, dist, minutes)
+        if state is not None:
+            trainer.load_state_dict(state)
+            if source == ckpt:
+                set_rng_state(state["rng"])  # after building, which seeds: masks and noise continue exactly
+        trainer.train()
+    finally:
+        shutdown_distributed()
+    return 0

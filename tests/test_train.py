@@ -1,0 +1,141 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from selgan.errors import SelganError
+from selgan.gan import MultiScaleDiscriminator, discriminator_loss, feature_matching_loss, generator_adversarial_loss
+from selgan.gan.losses import distortion_loss
+from selgan.segment.vocab import get_mapping
+from selgan.train.config import load_train_config
+from selgan.train.data import PairDataset, camvid_pairs, cityscapes_pairs, folder_pairs
+from selgan.train.run import train_main
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = str(ROOT / "configs" / "tiny_smoke.yaml")
+
+
+def test_cityscapes_reader_on_the_sample(camvid):
+    root = camvid.parent / "cityscapes_sample"
+    pairs = cityscapes_pairs(root, "train")
+    assert len(pairs) == 8 and all(label.name.endswith("_gtFine_labelIds.png") for _, label in pairs)
+    data = PairDataset(pairs, crop=128, flip=True, scale_range=(0.25, 0.25), pad_label=11,
+                       label_mapping=get_mapping("cityscapes", "camvid"))
+    x, labels = data[0]
+    assert x.shape == (3, 128, 128) and labels.shape == (128, 128) and int(labels.max()) <= 11
+    with pytest.raises(SelganError, match="no such folder"):
+        cityscapes_pairs(root, "test")
+
+
+def test_camvid_reader_and_deterministic_augmentation(camvid):
+    data = PairDataset(camvid_pairs(camvid, "train")[:3], crop=96, flip=True, scale_range=(0.5, 1.5), seed=3)
+    a, b = data[1], data[1]
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    data.set_epoch(1)
+    assert not torch.equal(data[1][0], a[0])  # a new epoch draws new crops
+
+
+def test_folder_reader_and_its_errors(camvid, tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    for image, label in camvid_pairs(camvid, "val")[:2]:
+        (tmp_path / "images" / image.name).write_bytes(image.read_bytes())
+        (tmp_path / "labels" / image.name).write_bytes(label.read_bytes())
+    assert len(folder_pairs(tmp_path)) == 2
+    extra = tmp_path / "images" / "zzz.png"
+    extra.write_bytes(camvid_pairs(camvid, "val")[2][0].read_bytes())
+    with pytest.raises(SelganError, match="zzz.png: no label file"):
+        folder_pairs(tmp_path)
+    from PIL import Image
+
+    Image.new("L", (10, 10)).save(tmp_path / "labels" / "zzz.png")
+    with pytest.raises(SelganError, match="zzz.png: label map is 10×10 but zzz.png is 480×360"):
+        PairDataset(folder_pairs(tmp_path), 64, False)
+    with pytest.raises(SelganError, match="no such folder"):
+        folder_pairs(tmp_path / "nope")
+
+
+def test_discriminator_outputs_nested_scales_and_layers():
+    disc = MultiScaleDiscriminator(num_classes=12, num_scales=3, base_width=8, num_layers=3)
+    out = disc(torch.rand(2, 3, 128, 128), torch.rand(2, 12, 16, 16))
+    assert len(out) == 3 and all(len(scale) == 5 for scale in out)
+    assert out[0][-1].shape[1] == 1 and out[1][0].shape[-1] == out[0][0].shape[-1] // 2
+    assert MultiScaleDiscriminator(12, 2, 8, 2, spectral_norm=True)(torch.rand(1, 3, 32, 32), torch.rand(1, 12, 4, 4))
+
+
+def test_losses_on_known_inputs():
+    ones, zeros = [[torch.ones(1, 1, 2, 2)]], [[torch.zeros(1, 1, 2, 2)]]
+    assert discriminator_loss("lsgan", ones, zeros) == 0  # perfect discriminator
+    assert generator_adversarial_loss("lsgan", zeros) == pytest.approx(0.5)
+    assert discriminator_loss("hinge", ones, [[-torch.ones(1, 1, 2, 2)]]) == 0
+    assert generator_adversarial_loss("nonsaturating", [[torch.zeros(1, 1)]]) == pytest.approx(np.log(2))
+    feats = [[torch.full((1, 2), 3.0), torch.zeros(1)]]
+    assert feature_matching_loss(feats, [[torch.full((1, 2), 1.0), torch.zeros(1)]]) == pytest.approx(2.0)
+    x, y = torch.zeros(1, 3, 2, 2), torch.ones(1, 3, 2, 2)
+    mask = torch.tensor([[[[1.0, 0.0], [0.0, 0.0]]]])
+    assert distortion_loss(y, x, None) == 1 and distortion_loss(y, x, mask) == pytest.approx(0.25)
+    assert distortion_loss(2 * y, x, None, "l1") == 2
+
+
+def test_unknown_config_keys_and_bad_overrides():
+    with pytest.raises(SelganError, match="optim.stepz"):
+        load_train_config(SMOKE, ["optim.stepz=3"])
+    with pytest.raises(SelganError, match="section.key=value"):
+        load_train_config(SMOKE, ["steps=3"])
+    with pytest.raises(SelganError, match="unknown config section"):
+        load_train_config(SMOKE, ["optimizer.steps=3"])
+    for preset in sorted((ROOT / "configs").glob("*.yaml")):
+        load_train_config(str(preset))
+
+
+def records(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+
+
+def run(camvid, out, *overrides, resume=False):
+    base = [f"data.root={camvid}", "run.eval_every=1000", "run.threads=1"]
+    return train_main(SMOKE, out, base + list(overrides), resume, float("inf"))
+
+
+def test_short_run_lowers_distortion(camvid, tmp_path):
+    run(camvid, tmp_path / "a", "optim.steps=80", "optim.warmup_steps=80", "optim.lr=0.002", "optim.p_full=1.0",
+        "optim.batch=4", "run.log_every=20")
+    distortion = [r["distortion"] for r in records(tmp_path / "a") if "distortion" in r]  # means over 20 steps
+    assert len(distortion) == 4 and distortion[-1] < 0.75 * distortion[0]
+
+
+def test_resume_equals_uninterrupted(camvid, tmp_path):
+    run(camvid, tmp_path / "full", "optim.steps=6")
+    run(camvid, tmp_path / "split", "optim.steps=3")
+    with pytest.raises(SelganError, match="--resume"):
+        run(camvid, tmp_path / "split", "optim.steps=6")
+    # The preset's step count is in the checkpoint; continuing to 6 steps needs a resumable config.
+    state = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=True)
+    state["config"]["optim"]["steps"] = 6
+    torch.save(state, tmp_path / "split" / "checkpoint.pt")
+    with pytest.warns(UserWarning, match="overrides are ignored"):
+        run(camvid, tmp_path / "split", resume=True)
+    full = [r["loss"] for r in records(tmp_path / "full") if "loss" in r]
+    split = [r["loss"] for r in records(tmp_path / "split") if "loss" in r]
+    assert len(full) == 6 and full == pytest.approx(split, rel=1e-5)
+    assert any("gan_d" in r for r in records(tmp_path / "full"))
+
+
+def test_two_gloo_processes_hold_identical_weights(camvid, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(ROOT / "tests" / "ddp_worker.py"), SMOKE, str(tmp_path), f"data.root={camvid}", "optim.steps=4",
+           "run.eval_every=2"]  # an evaluation on rank 0 mid-run must not desynchronise the ranks
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]
+    assert ranks[0]["world"] == ranks[1]["world"] == 2
+    for part in ("codec", "disc"):
+        for key, value in ranks[0][part].items():
+            assert torch.equal(value, ranks[1][part][key]), f"{part}.{key} differs between ranks"
+    assert (tmp_path / "checkpoint.pt").is_file() and not (tmp_path / "rank1" / "checkpoint.pt").exists()
