@@ -62,6 +62,6 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise SelganError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
-        raise SelganError(f"{path}: a config must be a mapping of keys to values")
+        raise SelganError(f"{path}: must hold a mapping of keys to values")
     return data
 

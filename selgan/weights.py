@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from selgan.codec import SelectiveCodec, build_codec
 from selgan.config import CodecConfig, from_dict, to_dict
 from selgan.entropy import LabelMapModel, MaskModel
-from selgan.errors import ModelNotFoundError
+from selgan.tensorfile import read_tagged
 
 FORMAT = "selgan-codec-1"
 
@@ -35,20 +34,12 @@ def save_codec(model: SelectiveCodec, cfg: CodecConfig, path: str | Path, half: 
 
 def load_codec(path: str | Path) -> SelectiveCodec:
     """Read a file written by save_codec into an eval-mode model ready to code."""
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ModelNotFoundError(f"{path}: not a readable selgan weights file ({exc})") from None
-    if metadata.get("format") != FORMAT:
-        raise ModelNotFoundError(f"{path}: not a {FORMAT} weights file")
+    tensors, metadata = read_tagged(path, FORMAT)
     cfg = from_dict(CodecConfig, json.loads(metadata["config"]))
     model = build_codec(cfg)
     model.label_model = LabelMapModel(model.vocab.num_classes, tensors.pop("label_model.table").numpy().astype("uint32"))
     model.mask_model = MaskModel(tensors.pop("mask_model.table").numpy().astype("uint32"))
-    state = {k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}
-    model.load_state_dict(state)
+    model.load_state_dict(tensors)
     return model.eval()
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
-from selgan.errors import ModelNotFoundError
+from selgan.tensorfile import read_tagged
 from selgan.imageio import ImageLike, load_rgb
 from selgan.segment.network import StreetSegNet, normalize
 from selgan.segment.segmap import SegMap
@@ -63,15 +62,8 @@ def save_segmenter(network: StreetSegNet, config: dict, vocab_name: str, path: s
 
 def load_segmenter(path: str | Path) -> BuiltinSegmenter:
     """Read a file written by save_segmenter."""
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ModelNotFoundError(f"{path}: not a readable segmenter weights file ({exc})") from None
-    if metadata.get("format") != FORMAT:
-        raise ModelNotFoundError(f"{path}: not a {FORMAT} weights file")
+    tensors, metadata = read_tagged(path, FORMAT)
     config = json.loads(metadata["config"])
     network = StreetSegNet(config["num_classes"], tuple(config["widths"]), config["decoder_width"])
-    network.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()})
+    network.load_state_dict(tensors)
     return BuiltinSegmenter(network, get_vocabulary(metadata["vocabulary"]))

@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from selgan.config import load_yaml
 from selgan.errors import SelganError, UnknownClassError
 
 _HERE = Path(__file__).resolve().parent
@@ -61,7 +61,7 @@ class Vocabulary:
 
 def load_vocabulary(path: str | Path) -> Vocabulary:
     """A vocabulary from YAML: name, ignore_id, classes [{name, color, thing?}], synonyms {alias: class}."""
-    data = _read_yaml(Path(path))
+    data = load_yaml(Path(path))
     try:
         classes = data["classes"]
         names = tuple(str(c["name"]) for c in classes)
@@ -118,23 +118,11 @@ def get_mapping(source: str, target: str) -> LabelMapping:
     if not path.is_file():
         known = ", ".join(p.stem.replace("__", " -> ") for p in sorted(_MAPPING_DIR.glob("*.yaml")))
         raise SelganError(f"no mapping from {source} to {target}; available: {known}")
-    data = _read_yaml(path)
+    data = load_yaml(path)
     table = np.full(src.num_classes, int(data["default"]), dtype=np.int64)
     for k, v in data["table"].items():
         table[int(k)] = int(v)
     return LabelMapping(source, target, table)
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SelganError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise SelganError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise SelganError(f"{path}: expected a mapping")
-    return data
 
 
 CAMVID = get_vocabulary("camvid")
