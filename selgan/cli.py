@@ -68,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-images", type=int, default=20)
     p.set_defaults(run=_export)
 
+    p = sub.add_parser("eval", help="selgan vs baseline codecs at the same file size, on real files")
+    p.add_argument("--model", default=None)
+    p.add_argument("--data", type=Path, required=True, help="CamVid-layout root, or a folder of images (with --labels)")
+    p.add_argument("--split", default="val")
+    p.add_argument("--labels", type=Path, help="folder of label PNGs named like the images")
+    p.add_argument("--preserve", help="comma-separated classes (selective mode); default: global")
+    p.add_argument("--baselines", default="jpeg,webp,avif,heic,jxl,jpeg2k")
+    p.add_argument("--scales", default="1,2,4", help="baseline resolutions 1/s (Lanczos down before, up after)")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
+    p.add_argument("--out", type=Path, required=True, help="report folder")
+    p.set_defaults(run=_eval)
+
     p = sub.add_parser("segment", help="images -> label PNGs and colour overlays")
     p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
@@ -98,6 +111,41 @@ def _export(args: argparse.Namespace) -> int:
 
     export_checkpoint(args.checkpoint, args.output.parent, args.output.name, args.data, args.description,
                       args.segmenter, args.eval_images)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import selgan
+    from selgan.eval.baselines import BASELINES
+    from selgan.eval.evaluate import Sample, image_rows, summarise, write_report
+    from selgan.imageio import load_rgb
+    from selgan.segment import get_segmenter
+    from selgan.segment.labelfile import read_label_png
+    from selgan.train.data import camvid_pairs
+
+    baselines = [b for b in args.baselines.split(",") if b]
+    unknown = [b for b in baselines if b not in BASELINES]
+    if unknown:
+        raise SelganError(f"unknown baseline(s) {', '.join(unknown)}; choose from {', '.join(BASELINES)}")
+    name = args.model or _default_model()
+    codec = selgan.load(name)
+    if args.labels:
+        images = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+        pairs = [(p, args.labels / f"{p.stem}.png") for p in images]
+    else:
+        pairs = camvid_pairs(args.data, args.split)
+    pairs = pairs[: args.limit]
+    segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
+    preserve = args.preserve.split(",") if args.preserve else None
+    scales = [int(s) for s in args.scales.split(",")]
+    rows = []
+    for image_path, label_path in _progress(pairs) if len(pairs) > 1 else pairs:
+        image = load_rgb(image_path)
+        labels = read_label_png(label_path, codec.model.vocab, (image.shape[1], image.shape[0]))
+        rows += image_rows(codec, Sample(image_path.stem, image, labels), preserve, baselines, scales, segmenter)[0]
+    mode = f"selective, preserving {args.preserve}" if preserve else "global"
+    report = write_report(args.out, rows, summarise(rows), f"{name} ({mode}) on {len(pairs)} images of {args.data}")
+    print(report.read_text())
     return 0
 
 

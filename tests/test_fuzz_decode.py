@@ -10,6 +10,10 @@ from hypothesis import strategies as st
 
 import selgan
 from selgan.bitstream import Bitstream
+
+# A hang would take minutes; a decode here takes milliseconds (benchmarks/fuzz_timing.py reports the
+# distribution). The bound leaves room for a loaded CI machine without letting a hang pass.
+HANG_LIMIT_S = 5.0
 from selgan.errors import BitstreamError
 
 
@@ -41,7 +45,7 @@ def decode_expecting_only_bitstream_error(data: bytes) -> None:
         assert image.size[0] > 0  # a re-signed alteration may still be a valid file
     except BitstreamError:
         pass
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < HANG_LIMIT_S
 
 
 def resign(data: bytes) -> bytes:
@@ -62,7 +66,7 @@ def test_truncated_and_bit_flipped_files(real_files, which, cut, flips):
     if bytes(flipped) != data:
         with pytest.raises(BitstreamError):
             selgan.decompress(bytes(flipped))
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < HANG_LIMIT_S
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

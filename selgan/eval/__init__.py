@@ -1,0 +1,1 @@
+"""Evaluation on real files: baseline codecs at matched size, metrics, reports."""

@@ -1,0 +1,120 @@
+"""`selgan eval`: selgan files against baseline codecs at the same size, per image and summarised."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from selgan.bitstream import Bitstream
+from selgan.codec import LATENT_STRIDE
+from selgan.eval.baselines import BASELINES, code_at_budget
+from selgan.eval.metrics import miou, msssim, psnr
+from selgan.pipeline import Codec
+from selgan.segment.base import Segmenter
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One image to evaluate, with its ground-truth labels (in the codec's vocabulary)."""
+
+    name: str
+    image: np.ndarray
+    labels: np.ndarray | None
+
+
+def preserved_pixels(codec: Codec, bitstream: Bitstream) -> np.ndarray:
+    """H×W bool: pixels whose latent cell the file codes (everything in global mode)."""
+    _, coded = codec.model.decode_side_info(bitstream)
+    full = np.kron(coded, np.ones((LATENT_STRIDE, LATENT_STRIDE), dtype=bool))
+    return full[: bitstream.height, : bitstream.width]
+
+
+def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, baselines: Sequence[str],
+               scales: Sequence[int], segmenter: Segmenter | None) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Metric rows for selgan and every baseline variant on one image, plus the reconstructions."""
+    bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels)
+    data = bitstream.to_bytes()
+    recon = np.asarray(codec.decompress(data))
+    mask = preserved_pixels(codec, bitstream)
+    reconstructions = {"selgan": recon}
+    rows = [_row(sample, "selgan", len(data), recon, mask, segmenter, codec)]
+    for name in baselines:
+        for scale in scales:
+            result = code_at_budget(BASELINES[name], sample.image, len(data), scale)
+            if result.reconstruction is None:
+                rows.append({"image": sample.name, "codec": result.label, "fits": False, "target_bytes": len(data)})
+                continue
+            reconstructions[result.label] = result.reconstruction
+            row = _row(sample, result.label, result.num_bytes, result.reconstruction, mask, segmenter, codec)
+            rows.append({**row, "quality": result.quality, "target_bytes": len(data)})
+    return rows, reconstructions
+
+
+def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np.ndarray,
+         segmenter: Segmenter | None, codec: Codec) -> dict:
+    h, w = sample.image.shape[:2]
+    row = {
+        "image": sample.name, "codec": label, "fits": True, "bytes": num_bytes, "bpp": num_bytes * 8 / (h * w),
+        "psnr": psnr(sample.image, recon), "msssim": msssim(sample.image, recon),
+        "psnr_preserved": psnr(sample.image, recon, mask), "psnr_synthesised": psnr(sample.image, recon, ~mask),
+        "msssim_preserved": msssim(sample.image, recon, mask), "msssim_synthesised": msssim(sample.image, recon, ~mask),
+        "preserved_share": float(mask.mean()),
+    }
+    if segmenter is not None and sample.labels is not None:
+        predicted = segmenter.segment(recon)
+        vocab = codec.model.vocab
+        if predicted.vocab.name != vocab.name:
+            predicted = predicted.to_vocabulary(vocab.name)
+        row["miou_gt"] = miou(predicted.labels, sample.labels, vocab.num_classes, vocab.ignore_id)
+    return row
+
+
+def summarise(rows: list[dict]) -> list[dict]:
+    """Means per codec over the images where it fitted, with how many fitted."""
+    by_codec: dict[str, list[dict]] = {}
+    for row in rows:
+        by_codec.setdefault(row["codec"], []).append(row)
+    summary = []
+    for name, items in by_codec.items():
+        fitted = [r for r in items if r["fits"]]
+        entry = {"codec": name, "fits": f"{len(fitted)}/{len(items)}"}
+        for key in ("bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
+                    "msssim_synthesised", "miou_gt"):
+            values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
+            entry[key] = float(np.mean(values)) if values else None
+        summary.append(entry)
+    return summary
+
+
+def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -> Path:
+    """per_image.csv, per_image.json, summary.json and summary.md in out/."""
+    out.mkdir(parents=True, exist_ok=True)
+    keys = ["image", "codec"] + sorted({k for r in rows for k in r} - {"image", "codec"})
+    with (out / "per_image.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+    (out / "per_image.json").write_text(json.dumps(rows, indent=1))
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt"]
+    lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for entry in summary:
+        cells = [_fmt(entry.get(c)) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Means over the images where a codec fitted the byte budget (selgan's own file size);",
+              "a baseline that cannot produce a file that small is counted as not fitting, not dropped."]
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    return out / "summary.md"
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 1 else f"{value:.2f}"
+    return str(value)

@@ -1,0 +1,78 @@
+import json
+
+import numpy as np
+import pytest
+
+from selgan.eval.baselines import BASELINES, code_at_budget
+from selgan.eval.metrics import miou, msssim, psnr
+
+
+@pytest.fixture(scope="module")
+def frame(camvid):
+    from PIL import Image
+
+    return np.asarray(Image.open(sorted((camvid / "val").glob("*.png"))[0]).convert("RGB"))
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_matched_size_never_exceeds_the_budget(frame, name):
+    for budget, scale in ((1500, 1), (1500, 4), (6000, 2)):
+        result = code_at_budget(BASELINES[name], frame, budget, scale)
+        if result.num_bytes is not None:
+            assert result.num_bytes <= budget and result.reconstruction.shape == frame.shape
+            assert len(BASELINES[name].encode(_down(frame, scale), result.quality)) == result.num_bytes
+
+
+def _down(rgb, scale):
+    from PIL import Image
+
+    if scale == 1:
+        return rgb
+    return np.asarray(Image.fromarray(rgb).resize((round(rgb.shape[1] / scale), round(rgb.shape[0] / scale)), Image.LANCZOS))
+
+
+def test_a_budget_too_small_is_reported_not_dropped(frame):
+    result = code_at_budget(BASELINES["jpeg"], frame, 50)
+    assert result.quality is None and result.num_bytes is None and result.label == "jpeg"
+    assert code_at_budget(BASELINES["jpeg"], frame, 50, 4).label == "jpeg@1/4"
+
+
+def test_psnr_of_known_noise_and_identity():
+    rng = np.random.default_rng(0)
+    a = rng.integers(20, 236, (200, 300, 3)).astype(np.uint8)
+    noise = rng.choice([-4, 4], size=a.shape)  # MSE exactly 16
+    assert psnr(a, (a + noise).astype(np.uint8)) == pytest.approx(10 * np.log10(255**2 / 16))
+    assert psnr(a, a) == float("inf")
+    assert msssim(a, a) == pytest.approx(1.0)
+    assert msssim(a, (a + noise).astype(np.uint8)) < 1.0
+
+
+def test_region_metrics_on_a_synthetic_case():
+    a = np.full((200, 200, 3), 100, np.uint8)
+    b = a.copy()
+    b[:, 100:] = 110  # error only in the right half
+    mask = np.zeros((200, 200), bool)
+    mask[:, :100] = True
+    assert psnr(a, b, mask) == float("inf")
+    assert psnr(a, b, ~mask) == pytest.approx(10 * np.log10(255**2 / 100))
+    assert msssim(a, b, mask) == pytest.approx(1.0) and msssim(a, b, ~mask) < 1.0
+    assert np.isnan(psnr(a, b, np.zeros_like(mask)))
+    assert miou(np.array([[0, 1], [0, 1]]), np.array([[0, 1], [1, 1]]), 3, ignore_id=2) == pytest.approx(7 / 12)
+    assert miou(np.array([[0, 1], [1, 1]]), np.array([[0, 1], [2, 2]]), 3, ignore_id=2) == pytest.approx(1.0)
+
+
+def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
+    from selgan.cli import main
+
+    code = main(["eval", "--model", "tiny-test", "--data", str(camvid), "--limit", "2", "--baselines", "jpeg,webp",
+                 "--scales", "1,4", "--preserve", "car,road", "--out", str(tmp_path / "report")])
+    out = capsys.readouterr().out
+    assert code == 0 and "| selgan | 2/2 |" in out
+    rows = json.loads((tmp_path / "report" / "per_image.json").read_text())
+    assert {r["codec"] for r in rows} == {"selgan", "jpeg", "jpeg@1/4", "webp", "webp@1/4"} and len(rows) == 10
+    selgan_rows = [r for r in rows if r["codec"] == "selgan"]
+    assert all(0 < r["preserved_share"] < 1 and "miou_gt" in r for r in selgan_rows)
+    for r in rows:
+        if r["codec"] != "selgan" and r["fits"]:
+            assert r["bytes"] <= r["target_bytes"]
+    assert (tmp_path / "report" / "per_image.csv").read_text().startswith("image,codec,")
