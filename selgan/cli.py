@@ -81,6 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="report folder")
     p.set_defaults(run=_eval)
 
+    p = sub.add_parser("bench", help="time and memory per stage at 480×360 … 3840×2160; FLOPs vs this machine")
+    p.add_argument("--model", default=None)
+    p.add_argument("--image", type=Path, default=None, help="source image (default: the bundled demo scene)")
+    p.add_argument("--sizes", default="480x360,1024x512,2048x1024,3840x2160")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--no-segmenter", action="store_true")
+    p.add_argument("--json", type=Path, default=None)
+    p.set_defaults(run=_bench)
+
     p = sub.add_parser("segment", help="images -> label PNGs and colour overlays")
     p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
@@ -146,6 +155,25 @@ def _eval(args: argparse.Namespace) -> int:
     mode = f"selective, preserving {args.preserve}" if preserve else "global"
     report = write_report(args.out, rows, summarise(rows), f"{name} ({mode}) on {len(pairs)} images of {args.data}")
     print(report.read_text())
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import selgan
+    from selgan.demo import DEMO_IMAGE
+    from selgan.eval.bench import format_bench, run_bench, write_bench
+    from selgan.segment import get_segmenter
+
+    try:
+        sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    except ValueError:
+        raise SelganError(f"--sizes must look like 480x360,1024x512, got {args.sizes!r}") from None
+    codec = selgan.load(args.model or _default_model())
+    segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
+    result = run_bench(codec, segmenter, args.image or DEMO_IMAGE, sizes, args.runs)
+    print(format_bench(result))
+    if args.json:
+        write_bench(result, args.json)
     return 0
 
 

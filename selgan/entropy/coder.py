@@ -76,7 +76,7 @@ def decode_grid(
         if data:
             raise BitstreamError("a stream holds data where none was expected")
         return grid
-    if len(data) % 4 or not data:
+    if len(data) % 4:
         raise BitstreamError("a coded stream has a length that no encoder produces")
     try:
         decoder = constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype="<u4").astype(np.uint32))

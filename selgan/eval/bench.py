@@ -1,0 +1,170 @@
+"""`selgan bench`: time and memory of every stage at several image sizes, FLOPs against the machine's matmul rate.
+
+Prints a table and writes JSON; it never passes or fails on time.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.flop_counter import FlopCounterMode
+
+from selgan.codec import LATENT_STRIDE
+from selgan.codec.layers import one_hot_labels
+from selgan.codec.model import padded_shape
+from selgan.pipeline import Codec
+from selgan.segment.base import Segmenter
+
+SIZES = ((480, 360), (1024, 512), (2048, 1024), (3840, 2160))
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, object]:
+    """Median seconds of `runs` calls after one warm-up call, and the last result."""
+    result = fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def matmul_gflops(n: int = 2048, runs: int = 5) -> float:
+    """The machine's fp32 matrix-multiply rate, the practical ceiling for convolutions."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    seconds, _ = timed(lambda: a @ b, runs)
+    return 2 * n**3 / seconds / 1e9
+
+
+@torch.no_grad()
+def bench_size(codec: Codec, segmenter: Segmenter | None, image: np.ndarray, runs: int) -> dict:
+    """Per-stage medians for one image (the image is already at the size to measure)."""
+    model = codec.model
+    height, width = image.shape[:2]
+    row: dict = {"size": f"{width}×{height}"}
+    if segmenter is not None:
+        row["segment_s"], segmap = timed(lambda: segmenter.segment(image), runs)
+        labels = segmap.labels
+    else:
+        labels = np.zeros((height, width), dtype=np.int64)
+    padded = np.pad(image, ((0, padded_shape(height, width)[0] - height), (0, padded_shape(height, width)[1] - width), (0, 0)), mode="edge")
+    stored = model._stored_labels(labels, padded.shape[:2])
+    x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
+    one_hot = one_hot_labels(torch.from_numpy(stored)[None], model.vocab.num_classes)
+    row["encoder_s"], z = timed(lambda: model.encoder(x * 2 - 1, one_hot), runs)
+    _, symbols, _ = model.quantizer(z)
+    coded = np.ones(symbols.shape[-2:], dtype=bool)
+    classes = model._latent_classes(stored)
+
+    def entropy_encode():
+        return model.label_model.encode(stored), model.latent_model.encode(symbols[0].numpy(), coded, classes)
+
+    row["entropy_encode_s"], (label_bytes, latent_bytes) = timed(entropy_encode, runs)
+
+    def entropy_decode():
+        return (model.label_model.decode(label_bytes, stored.shape),
+                model.latent_model.decode(latent_bytes, coded, classes))
+
+    row["entropy_decode_s"], _ = timed(entropy_decode, runs)
+    z_hat = model.quantizer.dequantize(symbols)
+    noise = torch.zeros(1, model.noise_channels, *coded.shape)
+    mask = torch.ones(1, 1, *coded.shape)
+    row["generator_s"], _ = timed(lambda: model.generate_tiled(z_hat, mask, one_hot, noise), runs)
+    row["encode_total_s"] = row.get("segment_s", 0) + row["encoder_s"] + row["entropy_encode_s"]
+    row["decode_total_s"] = row["entropy_decode_s"] + row["generator_s"]
+    row["bytes"] = len(label_bytes) + len(latent_bytes)
+    row["peak_rss_mb"] = peak_rss_mb()
+    return row
+
+
+@torch.no_grad()
+def flops_480(codec: Codec) -> dict:
+    """FLOPs of encoder and generator on a 480×360 frame (torch's flop counter)."""
+    model = codec.model
+    h, w = padded_shape(360, 480)
+    x = torch.rand(1, 3, h, w)
+    one_hot = one_hot_labels(torch.zeros(1, h // model.label_downsample, w // model.label_downsample, dtype=torch.long),
+                             model.vocab.num_classes)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        z = model.encoder(x, one_hot)
+    encoder_flops = counter.get_total_flops()
+    latent = (1, 1, h // LATENT_STRIDE, w // LATENT_STRIDE)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        model.generator(z, torch.ones(latent), one_hot, torch.zeros(1, model.noise_channels, *latent[-2:]))
+    return {"encoder_gflop": encoder_flops / 1e9, "generator_gflop": counter.get_total_flops() / 1e9}
+
+
+@torch.no_grad()
+def batched_images_per_s(codec: Codec, image: np.ndarray, batch: int = 8) -> float:
+    """Throughput of the encoder plus entropy coding on a batch of same-size frames."""
+    model = codec.model
+    x = torch.from_numpy(np.stack([image] * batch)).permute(0, 3, 1, 2).float() / 255
+    h, w = padded_shape(*image.shape[:2])
+    x = torch.nn.functional.pad(x, (0, w - image.shape[1], 0, h - image.shape[0]), mode="replicate")
+    stored = np.full((h // model.label_downsample, w // model.label_downsample), 0)
+    one_hot = one_hot_labels(torch.from_numpy(stored)[None].expand(batch, -1, -1), model.vocab.num_classes)
+    classes = model._latent_classes(stored)
+
+    def run():
+        _, symbols, _ = model.quantizer(model.encoder(x * 2 - 1, one_hot))
+        coded = np.ones(symbols.shape[-2:], dtype=bool)
+        return [model.latent_model.encode(s.numpy(), coded, classes) for s in symbols]
+
+    seconds, _ = timed(run, 2)
+    return batch / seconds
+
+
+def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZES, runs: int = 3) -> dict:
+    """The whole benchmark as one JSON-ready dict."""
+    base = Image.open(source).convert("RGB")
+    rows = [bench_size(codec, segmenter, np.asarray(base.resize(size, Image.LANCZOS)), runs if size[0] < 2000 else 1)
+            for size in sizes]
+    machine_gflops = matmul_gflops()
+    flops = flops_480(codec)
+    small = rows[0]
+    achieved = {
+        "encoder_gflops_per_s": flops["encoder_gflop"] / small["encoder_s"],
+        "generator_gflops_per_s": flops["generator_gflop"] / small["generator_s"],
+    }
+    return {
+        "model": codec.model_id, "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
+        "matmul_gflops_per_s": machine_gflops, **flops, **achieved,
+        "batched_images_per_s_480x360": batched_images_per_s(codec, np.asarray(base.resize((480, 360), Image.LANCZOS))),
+        "sizes": rows,
+    }
+
+
+def format_bench(result: dict) -> str:
+    """Markdown table of the stage timings plus the FLOP summary."""
+    cols = ["size", "segment_s", "encoder_s", "entropy_encode_s", "entropy_decode_s", "generator_s",
+            "encode_total_s", "decode_total_s", "peak_rss_mb"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in result["sizes"]:
+        lines.append("| " + " | ".join(row[c] if c == "size" else f"{row.get(c, float('nan')):.3f}" if c != "peak_rss_mb"
+                                       else f"{row[c]:.0f}" for c in cols) + " |")
+    lines.append("")
+    lines.append(f"Model {result['model']}, {result['threads']} threads. Encoder {result['encoder_gflop']:.2f} GFLOP and "
+                 f"generator {result['generator_gflop']:.2f} GFLOP per 480×360 frame; achieved "
+                 f"{result['encoder_gflops_per_s']:.1f} and {result['generator_gflops_per_s']:.1f} GFLOP/s against "
+                 f"{result['matmul_gflops_per_s']:.1f} GFLOP/s fp32 matmul on this machine. Batched encoding: "
+                 f"{result['batched_images_per_s_480x360']:.1f} images/s (480×360, batch 8).")
+    return "\n".join(lines)
+
+
+def write_bench(result: dict, path: Path) -> None:
+    path.write_text(json.dumps(result, indent=2))
