@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", default="1,2,4", help="baseline resolutions 1/s (Lanczos down before, up after)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
+    p.add_argument("--no-kid", action="store_true", help="skip KID/FID (Inception features of every reconstruction)")
     p.add_argument("--out", type=Path, required=True, help="report folder")
     p.set_defaults(run=_eval)
 
@@ -126,7 +127,8 @@ def _export(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import selgan
     from selgan.eval.baselines import BASELINES
-    from selgan.eval.evaluate import Sample, image_rows, summarise, write_report
+    from selgan.eval.evaluate import Sample, run_eval, write_report
+    from selgan.eval.plots import crop_grid, rd_plots
     from selgan.imageio import load_rgb
     from selgan.segment import get_segmenter
     from selgan.segment.labelfile import read_label_png
@@ -147,13 +149,17 @@ def _eval(args: argparse.Namespace) -> int:
     segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
     preserve = args.preserve.split(",") if args.preserve else None
     scales = [int(s) for s in args.scales.split(",")]
-    rows = []
-    for image_path, label_path in _progress(pairs) if len(pairs) > 1 else pairs:
-        image = load_rgb(image_path)
-        labels = read_label_png(label_path, codec.model.vocab, (image.shape[1], image.shape[0]))
-        rows += image_rows(codec, Sample(image_path.stem, image, labels), preserve, baselines, scales, segmenter)[0]
+    def samples():
+        for image_path, label_path in _progress(pairs) if len(pairs) > 1 else pairs:
+            image = load_rgb(image_path)
+            labels = read_label_png(label_path, codec.model.vocab, (image.shape[1], image.shape[0]))
+            yield Sample(image_path.stem, image, labels)
+
+    rows, summary, gallery = run_eval(codec, samples(), preserve, baselines, scales, segmenter, not args.no_kid)
     mode = f"selective, preserving {args.preserve}" if preserve else "global"
-    report = write_report(args.out, rows, summarise(rows), f"{name} ({mode}) on {len(pairs)} images of {args.data}")
+    report = write_report(args.out, rows, summary, f"{name} ({mode}) on {len(pairs)} images of {args.data}")
+    rd_plots(summary, args.out / "rate_distortion.png", f"{name} ({mode})")
+    crop_grid(gallery, args.out / "crops.png")
     print(report.read_text())
     return 0
 

@@ -76,6 +76,13 @@ def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
         if r["codec"] != "selgan" and r["fits"]:
             assert r["bytes"] <= r["target_bytes"]
     assert (tmp_path / "report" / "per_image.csv").read_text().startswith("image,codec,")
+    summary = {e["codec"]: e for e in json.loads((tmp_path / "report" / "summary.json").read_text())}
+    assert summary["selgan"]["kid"] is not None and summary["selgan"]["patches"] == 2 * 12
+    from PIL import Image
+
+    assert Image.open(tmp_path / "report" / "rate_distortion.png").size[0] > 1000
+    columns = 1 + len({r["codec"] for r in rows if r["fits"]})  # the original, then every codec that fitted
+    assert Image.open(tmp_path / "report" / "crops.png").size == (160 * columns, (160 + 18) * 2)
 
 
 def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
@@ -87,3 +94,17 @@ def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
     assert code == 0 and "| 96×64 |" in out and [r["size"] for r in result["sizes"]] == ["96×64", "200×120"]
     assert result["matmul_gflops_per_s"] > 0 and result["generator_gflop"] > 0
     assert all(r["decode_total_s"] > 0 and r["segment_s"] > 0 and r["peak_rss_mb"] > 0 for r in result["sizes"])
+
+
+def test_kid_of_a_set_against_itself_is_near_zero_and_blur_is_far(camvid):
+    from PIL import Image
+
+    from selgan.eval.fid import features, kid, patch_size, patches
+
+    images = [np.asarray(Image.open(p).convert("RGB")) for p in sorted((camvid / "val").glob("*.png"))[:3]]
+    crops = [c for im in images for c in patches(im, patch_size(im))]
+    assert len(crops) == 36
+    real = features(crops)
+    blurred = features([np.asarray(Image.fromarray(c).resize((16, 16)).resize((128, 128))) for c in crops])
+    assert abs(kid(real, real)) < 0.02
+    assert kid(real, blurred) > 5 * abs(kid(real, real)) and kid(real, blurred) > 0.03

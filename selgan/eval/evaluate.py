@@ -74,6 +74,36 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
     return row
 
 
+def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: Sequence[str], scales: Sequence[int],
+             segmenter: Segmenter | None, with_kid: bool) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
+    """Rows per image and codec, the summary (with KID/FID over patches when asked), and crops for a grid."""
+    from selgan.eval import fid as fidlib
+
+    rows, gallery = [], []
+    real_feats: list[np.ndarray] = []
+    fake_feats: dict[str, list[np.ndarray]] = {}
+    with_kid = with_kid and fidlib.inception() is not None
+    for sample in samples:
+        image_rows_, recons = image_rows(codec, sample, preserve, baselines, scales, segmenter)
+        rows += image_rows_
+        if len(gallery) < 3:
+            gallery.append((sample.name, {"original": sample.image, **recons}))
+        if with_kid:
+            size = fidlib.patch_size(sample.image)
+            real_feats.append(fidlib.features(fidlib.patches(sample.image, size)))
+            for label, recon in recons.items():
+                fake_feats.setdefault(label, []).append(fidlib.features(fidlib.patches(recon, size)))
+    summary = summarise(rows)
+    if with_kid:
+        real = np.concatenate(real_feats)
+        for entry in summary:
+            fake = fake_feats.get(entry["codec"])
+            if fake:
+                fake = np.concatenate(fake)
+                entry["kid"], entry["fid"], entry["patches"] = fidlib.kid(real, fake), fidlib.fid(real, fake), len(fake)
+    return rows, summary, gallery
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     """Means per codec over the images where it fitted, with how many fitted."""
     by_codec: dict[str, list[dict]] = {}
@@ -101,13 +131,16 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
         writer.writerows(rows)
     (out / "per_image.json").write_text(json.dumps(rows, indent=1))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt"]
+    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt", "kid", "fid"]
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for entry in summary:
         cells = [_fmt(entry.get(c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Means over the images where a codec fitted the byte budget (selgan's own file size);",
-              "a baseline that cannot produce a file that small is counted as not fitting, not dropped."]
+              "a baseline that cannot produce a file that small is counted as not fitting, not dropped.",
+              "KID/FID: Inception features of 128 px patches (256 px for large images) of the fitted images;",
+              "FID over few patches is biased upwards, compare it between rows only. LPIPS is not reported:",
+              "its backbone weights cannot be downloaded here."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out / "summary.md"
 

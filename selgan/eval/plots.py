@@ -1,0 +1,63 @@
+"""Figures for eval reports: rate-distortion/perception scatter and a grid of crops."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+METRICS = (("psnr", "PSNR (dB) ↑"), ("msssim", "MS-SSIM ↑"), ("kid", "KID ↓"), ("miou_gt", "mIoU vs ground truth ↑"))
+
+
+def rd_plots(summary: list[dict], path: Path, title: str) -> Path:
+    """bpp against each metric: selgan as a star, each baseline codec as a line over its resolutions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.2 * len(METRICS), 3.6))
+    families: dict[str, list[dict]] = {}
+    for entry in summary:
+        families.setdefault(entry["codec"].split("@")[0], []).append(entry)
+    for ax, (key, label) in zip(axes, METRICS):
+        for family, entries in families.items():
+            points = [(e["bpp"], e[key]) for e in entries if e.get(key) is not None and e.get("bpp") is not None]
+            if not points:
+                continue
+            xs, ys = zip(*points)
+            if family == "selgan":
+                ax.scatter(xs, ys, marker="*", s=180, color="crimson", label="selgan", zorder=3)
+            else:
+                ax.plot(xs, ys, marker="o", label=family)
+        ax.set_xlabel("bits per pixel (file size)")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{title}: baselines at selgan's file size (points along a line: 1, 1/2, 1/4 resolution)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def crop_grid(gallery: list[tuple[str, dict[str, np.ndarray]]], path: Path, crop: int = 160) -> Path | None:
+    """Rows of images, columns of codecs (original first), each a crop×crop window from the image centre."""
+    if not gallery:
+        return None
+    labels = list(dict.fromkeys(label for _, recons in gallery for label in recons))
+    cell, header = crop, 18
+    canvas = Image.new("RGB", (cell * len(labels), (cell + header) * len(gallery)), "white")
+    draw = ImageDraw.Draw(canvas)
+    for row, (_, recons) in enumerate(gallery):
+        for col, label in enumerate(labels):
+            image = recons.get(label)
+            y0 = row * (cell + header)
+            draw.text((col * cell + 3, y0 + 3), label, fill="black")
+            if image is None:
+                continue
+            cy, cx = image.shape[0] // 2, image.shape[1] // 2
+            window = image[max(0, cy - crop // 2) : cy + crop // 2, max(0, cx - crop // 2) : cx + crop // 2]
+            canvas.paste(Image.fromarray(np.ascontiguousarray(window)), (col * cell, y0 + header))
+    canvas.save(path)
+    return path
