@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
     p.add_argument("--no-kid", action="store_true", help="skip KID/FID (Inception features of every reconstruction)")
+    p.add_argument("--curve-images", type=int, default=10, help="images for the baselines' quality sweep (0: none)")
     p.add_argument("--out", type=Path, required=True, help="report folder")
     p.set_defaults(run=_eval)
 
@@ -127,7 +128,9 @@ def _export(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import selgan
     from selgan.eval.baselines import BASELINES
-    from selgan.eval.evaluate import Sample, run_eval, write_report
+    import json
+
+    from selgan.eval.evaluate import Sample, quality_sweep, run_eval, write_report
     from selgan.eval.plots import crop_grid, rd_plots
     from selgan.imageio import load_rgb
     from selgan.segment import get_segmenter
@@ -158,7 +161,9 @@ def _eval(args: argparse.Namespace) -> int:
     rows, summary, gallery = run_eval(codec, samples(), preserve, baselines, scales, segmenter, not args.no_kid)
     mode = f"selective, preserving {args.preserve}" if preserve else "global"
     report = write_report(args.out, rows, summary, f"{name} ({mode}) on {len(pairs)} images of {args.data}")
-    rd_plots(summary, args.out / "rate_distortion.png", f"{name} ({mode})")
+    curves = quality_sweep([load_rgb(p) for p, _ in pairs[: args.curve_images]], baselines, scales)
+    (args.out / "curves.json").write_text(json.dumps(curves, indent=1))
+    rd_plots(summary, args.out / "rate_distortion.png", f"{name} ({mode})", curves)
     crop_grid(gallery, args.out / "crops.png")
     print(report.read_text())
     return 0

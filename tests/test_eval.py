@@ -65,13 +65,15 @@ def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
     from selgan.cli import main
 
     code = main(["eval", "--model", "tiny-test", "--data", str(camvid), "--limit", "2", "--baselines", "jpeg,webp",
-                 "--scales", "1,4", "--preserve", "car,road", "--out", str(tmp_path / "report")])
+                 "--scales", "1,4", "--preserve", "car,road", "--curve-images", "1", "--out", str(tmp_path / "report")])
     out = capsys.readouterr().out
     assert code == 0 and "| selgan | 2/2 |" in out
     rows = json.loads((tmp_path / "report" / "per_image.json").read_text())
     assert {r["codec"] for r in rows} == {"selgan", "jpeg", "jpeg@1/4", "webp", "webp@1/4"} and len(rows) == 10
     selgan_rows = [r for r in rows if r["codec"] == "selgan"]
-    assert all(0 < r["preserved_share"] < 1 and "miou_gt" in r for r in selgan_rows)
+    assert all(0 < r["preserved_share"] < 1 and "miou_gt" in r and "miou_self" in r for r in selgan_rows)
+    curves = json.loads((tmp_path / "report" / "curves.json").read_text())
+    assert {c["codec"] for c in curves} == {"jpeg", "jpeg@1/4", "webp", "webp@1/4"}
     for r in rows:
         if r["codec"] != "selgan" and r["fits"]:
             assert r["bytes"] <= r["target_bytes"]
@@ -108,3 +110,11 @@ def test_kid_of_a_set_against_itself_is_near_zero_and_blur_is_far(camvid):
     blurred = features([np.asarray(Image.fromarray(c).resize((16, 16)).resize((128, 128))) for c in crops])
     assert abs(kid(real, real)) < 0.02
     assert kid(real, blurred) > 5 * abs(kid(real, real)) and kid(real, blurred) > 0.03
+
+
+def test_quality_sweep_rises_with_quality(frame):
+    from selgan.eval.evaluate import quality_sweep
+
+    curve = quality_sweep([frame], ["jpeg"], [1], steps=3)
+    assert [c["quality"] for c in curve] == sorted(c["quality"] for c in curve)
+    assert curve[0]["bpp"] < curve[-1]["bpp"] and curve[0]["psnr"] < curve[-1]["psnr"]

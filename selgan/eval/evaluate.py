@@ -42,7 +42,8 @@ def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, bas
     recon = np.asarray(codec.decompress(data))
     mask = preserved_pixels(codec, bitstream)
     reconstructions = {"selgan": recon}
-    rows = [_row(sample, "selgan", len(data), recon, mask, segmenter, codec)]
+    reference = _segment(segmenter, sample.image, codec) if segmenter is not None else None
+    rows = [_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference)]
     for name in baselines:
         for scale in scales:
             result = code_at_budget(BASELINES[name], sample.image, len(data), scale)
@@ -50,13 +51,20 @@ def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, bas
                 rows.append({"image": sample.name, "codec": result.label, "fits": False, "target_bytes": len(data)})
                 continue
             reconstructions[result.label] = result.reconstruction
-            row = _row(sample, result.label, result.num_bytes, result.reconstruction, mask, segmenter, codec)
+            row = _row(sample, result.label, result.num_bytes, result.reconstruction, mask, segmenter, codec, reference)
             rows.append({**row, "quality": result.quality, "target_bytes": len(data)})
     return rows, reconstructions
 
 
+def _segment(segmenter: Segmenter, image: np.ndarray, codec: Codec) -> np.ndarray:
+    predicted = segmenter.segment(image)
+    if predicted.vocab.name != codec.model.vocab.name:
+        predicted = predicted.to_vocabulary(codec.model.vocab.name)
+    return predicted.labels
+
+
 def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np.ndarray,
-         segmenter: Segmenter | None, codec: Codec) -> dict:
+         segmenter: Segmenter | None, codec: Codec, reference: np.ndarray | None) -> dict:
     h, w = sample.image.shape[:2]
     row = {
         "image": sample.name, "codec": label, "fits": True, "bytes": num_bytes, "bpp": num_bytes * 8 / (h * w),
@@ -65,12 +73,13 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
         "msssim_preserved": msssim(sample.image, recon, mask), "msssim_synthesised": msssim(sample.image, recon, ~mask),
         "preserved_share": float(mask.mean()),
     }
-    if segmenter is not None and sample.labels is not None:
-        predicted = segmenter.segment(recon)
-        vocab = codec.model.vocab
-        if predicted.vocab.name != vocab.name:
-            predicted = predicted.to_vocabulary(vocab.name)
-        row["miou_gt"] = miou(predicted.labels, sample.labels, vocab.num_classes, vocab.ignore_id)
+    if segmenter is not None:
+        # Semantic preservation (Agustsson et al.): the segmenter on the reconstruction against the
+        # ground truth, and against its own labels of the original.
+        predicted, vocab = _segment(segmenter, recon, codec), codec.model.vocab
+        if sample.labels is not None:
+            row["miou_gt"] = miou(predicted, sample.labels, vocab.num_classes, vocab.ignore_id)
+        row["miou_self"] = miou(predicted, reference, vocab.num_classes, vocab.ignore_id)
     return row
 
 
@@ -114,7 +123,7 @@ def summarise(rows: list[dict]) -> list[dict]:
         fitted = [r for r in items if r["fits"]]
         entry = {"codec": name, "fits": f"{len(fitted)}/{len(items)}"}
         for key in ("bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
-                    "msssim_synthesised", "miou_gt"):
+                    "msssim_synthesised", "miou_gt", "miou_self"):
             values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
             entry[key] = float(np.mean(values)) if values else None
         summary.append(entry)
@@ -131,7 +140,8 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
         writer.writerows(rows)
     (out / "per_image.json").write_text(json.dumps(rows, indent=1))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt", "kid", "fid"]
+    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt", "miou_self",
+               "kid", "fid"]
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for entry in summary:
         cells = [_fmt(entry.get(c)) for c in columns]
@@ -151,3 +161,26 @@ def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) < 1 else f"{value:.2f}"
     return str(value)
+
+
+def quality_sweep(images: Sequence[np.ndarray], baselines: Sequence[str], scales: Sequence[int], steps: int = 6) -> list[dict]:
+    """Each baseline over its quality range (not matched in size): mean bpp, PSNR and MS-SSIM per setting."""
+    from selgan.eval.baselines import _resize
+
+    curves = []
+    for name in baselines:
+        codec = BASELINES[name]
+        lo, hi = codec.qualities
+        for scale in scales:
+            for quality in np.linspace(lo, hi * 0.6, steps).round().astype(int):
+                bpps, psnrs, msssims = [], [], []
+                for image in images:
+                    data = codec.encode(_resize(image, scale, down=True), int(quality))
+                    recon = _resize(codec.decode(data), scale, down=False, size=image.shape[1::-1])
+                    bpps.append(len(data) * 8 / (image.shape[0] * image.shape[1]))
+                    psnrs.append(psnr(image, recon))
+                    msssims.append(msssim(image, recon))
+                label = name if scale == 1 else f"{name}@1/{scale}"
+                curves.append({"codec": label, "quality": int(quality), "bpp": float(np.mean(bpps)),
+                               "psnr": float(np.mean(psnrs)), "msssim": float(np.mean(msssims))})
+    return curves

@@ -9,18 +9,22 @@ from PIL import Image, ImageDraw
 METRICS = (("psnr", "PSNR (dB) ↑"), ("msssim", "MS-SSIM ↑"), ("kid", "KID ↓"), ("miou_gt", "mIoU vs ground truth ↑"))
 
 
-def rd_plots(summary: list[dict], path: Path, title: str) -> Path:
-    """bpp against each metric: selgan as a star, each baseline codec as a line over its resolutions."""
+def rd_plots(summary: list[dict], path: Path, title: str, curves: list[dict] | None = None) -> Path:
+    """bpp against each metric: selgan as a star, baselines at matched size as markers, and (PSNR, MS-SSIM)
+    each baseline variant as a line over its quality range when `curves` is given."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.2 * len(METRICS), 3.6))
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(5 * len(METRICS), 4.2))
     families: dict[str, list[dict]] = {}
     for entry in summary:
         families.setdefault(entry["codec"].split("@")[0], []).append(entry)
     for ax, (key, label) in zip(axes, METRICS):
+        for variant, points in _curves_by_variant(curves or [], key).items():
+            xs, ys = zip(*sorted(points))
+            ax.plot(xs, ys, linestyle="--" if "@" in variant else "-", linewidth=1, alpha=0.6, label=f"{variant} (quality sweep)")
         for family, entries in families.items():
             points = [(e["bpp"], e[key]) for e in entries if e.get(key) is not None and e.get("bpp") is not None]
             if not points:
@@ -29,16 +33,24 @@ def rd_plots(summary: list[dict], path: Path, title: str) -> Path:
             if family == "selgan":
                 ax.scatter(xs, ys, marker="*", s=180, color="crimson", label="selgan", zorder=3)
             else:
-                ax.plot(xs, ys, marker="o", label=family)
+                ax.scatter(xs, ys, marker="o", label=f"{family} at selgan's size")
         ax.set_xlabel("bits per pixel (file size)")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"{title}: baselines at selgan's file size (points along a line: 1, 1/2, 1/4 resolution)", fontsize=9)
+    axes[0].legend(fontsize=6, ncol=2)
+    fig.suptitle(f"{title}: baselines at selgan's file size (markers; full, 1/2, 1/4 resolution) and over their quality range (lines)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _curves_by_variant(curves: list[dict], key: str) -> dict[str, list[tuple[float, float]]]:
+    out: dict[str, list[tuple[float, float]]] = {}
+    for point in curves:
+        if key in point and point["bpp"] <= 0.15:  # the extreme-rate end is what matters here
+            out.setdefault(point["codec"], []).append((point["bpp"], point[key]))
+    return out
 
 
 def crop_grid(gallery: list[tuple[str, dict[str, np.ndarray]]], path: Path, crop: int = 160) -> Path | None:

@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         model.load_state_dict(state["model"])
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
         optimizer.load_state_dict(state["optimizer"])
+        for group in optimizer.param_groups:  # the saved state carries the old rate; --lr wins
+            group["lr"] = args.lr
         step = state["step"]
         print(f"resumed from {ckpt_path} at step {step}", flush=True)
     train = PairDataset(camvid_pairs(args.data, "train"), crop=args.crop, flip=True)
