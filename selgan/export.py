@@ -4,59 +4,32 @@ Usage: selgan export CHECKPOINT -o pretrained/camvid-sc-c4 [--data ../shared/dat
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from PIL import Image
 
-from selgan.codec import LATENT_STRIDE, SelectiveCodec, build_codec
+from selgan.codec import build_codec
 from selgan.config import CodecConfig, from_dict
-from selgan.entropy import LabelMapModel, MaskModel
 from selgan.errors import SelganError
 from selgan.pipeline import Codec
-from selgan.codec.model import padded_shape
-from selgan.segment.resample import downsample_labels_np, pad_to_shape
-from selgan.select import class_latent_mask
+from selgan.tables import fit_side_models, stored_label_maps
 from selgan.train.checkpoint import load_checkpoint
-from selgan.train.data import camvid_pairs
-from selgan.train.masks import random_latent_masks
+from selgan.train.config import TrainConfig, train_config_from_dict
+from selgan.train.data import PairDataset
+from selgan.train.run import build_datasets
 from selgan.weights import load_codec, save_codec
 
 
-def stored_label_maps(model: SelectiveCodec, label_paths: list[Path]) -> list[np.ndarray]:
-    """Label PNGs -> the maps a file would store (padded, downsampled)."""
-    weights = model.vocab.downsample_weights()
-    maps = []
-    for path in label_paths:
-        labels = np.asarray(Image.open(path), dtype=np.int64)
-        labels = pad_to_shape(labels, padded_shape(*labels.shape))
-        maps.append(downsample_labels_np(labels, model.label_downsample, weights))
-    return maps
-
-
-def fit_side_models(model: SelectiveCodec, label_maps: list[np.ndarray], seed: int = 0) -> None:
-    """Fit the label-map and painted-mask models on training label maps."""
-    model.label_model = LabelMapModel.fit(label_maps, model.vocab.num_classes)
-    ratio = LATENT_STRIDE // model.label_downsample
-    generator = torch.Generator().manual_seed(seed)
-    masks = []
-    for stored in label_maps:
-        classes = torch.from_numpy(downsample_labels_np(stored, ratio, model.vocab.downsample_weights()))[None]
-        masks.append(random_latent_masks(classes, model.vocab.ignore_id, 0.0, generator)[0, 0].numpy() > 0)
-        masks.append(class_latent_mask(stored, (8, 9), ratio))  # people and cars, a common painted set
-    model.mask_model = MaskModel.fit(masks)
-
-
-def measure(codec: Codec, pairs: list[tuple[Path, Path]], preserve: list[str] | None) -> dict[str, float]:
+def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | None) -> dict[str, float]:
     """Mean real bpp, PSNR (whole image) and encode/decode seconds over real round trips."""
     bpps, psnrs, enc, dec = [], [], [], []
-    for image_path, label_path in pairs:
-        image = np.asarray(Image.open(image_path).convert("RGB"))
+    for index in range(min(count, len(val))):
+        image, labels = val.load(index)
         t0 = time.perf_counter()
-        bitstream = codec.compress(image, preserve=preserve, labels=label_path)
+        bitstream = codec.compress(image, preserve=preserve, labels=labels.astype(np.int64))
         data = bitstream.to_bytes()
         t1 = time.perf_counter()
         out = np.asarray(codec.decompress(data), dtype=np.float64)
@@ -67,7 +40,7 @@ def measure(codec: Codec, pairs: list[tuple[Path, Path]], preserve: list[str] | 
         enc.append(t1 - t0)
         dec.append(t2 - t1)
     return {"bpp": float(np.mean(bpps)), "psnr": float(np.mean(psnrs)),
-            "encode_s": float(np.median(enc)), "decode_s": float(np.median(dec)), "images": len(pairs)}
+            "encode_s": float(np.median(enc)), "decode_s": float(np.median(dec)), "images": len(bpps)}
 
 
 def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | None, description: str,
@@ -75,27 +48,38 @@ def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | No
     """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry."""
     state = load_checkpoint(checkpoint)
     cfg = from_dict(CodecConfig, state.get("codec_config", state["config"]))
-    if data is None:
-        if "data" not in state["config"]:
-            raise SelganError(f"{checkpoint} does not name its data: pass --data")
-        data = Path(state["config"]["data"]["root"])
+    run = _run_config(state, cfg, data, checkpoint)
     model = build_codec(cfg)
     model.load_state_dict(state.get("ema", state["model"]))
     model.latent_model.update()
-    fit_side_models(model, stored_label_maps(model, [lab for _, lab in camvid_pairs(data, "train")]))
+    train, val = build_datasets(run, model)
+    fit_side_models(model, stored_label_maps(model, (train.load(i)[1] for i in range(len(train)))))
     output.mkdir(parents=True, exist_ok=True)
     weights_file = output / f"{name}.safetensors"
     sha = save_codec(model, cfg, weights_file)
     codec = Codec(load_codec(weights_file), name, bytes.fromhex(sha[:8]))
-    val = camvid_pairs(data, "val")[:eval_images]
-    results = {"global": measure(codec, val, None), "selective (car, pedestrian)": measure(codec, val, ["car", "pedestrian"])}
+    results = {"global": measure(codec, val, eval_images, None),
+               "selective (car, pedestrian)": measure(codec, val, eval_images, ["car", "pedestrian"])}
     card = output / f"{name}.md"
-    card.write_text(_card(name, description, data, cfg, state, sha, results))
+    card.write_text(_card(name, description, Path(run.data.root), cfg, state, sha, results))
     extra = {"segmenter": segmenter} if segmenter else {}
     update_manifest(output / "manifest.json", name, weights_file.name, sha, card.name, description, **extra)
     summary = {"name": name, "sha256": sha, "bytes": weights_file.stat().st_size, **results}
     print(json.dumps(summary, indent=2))
     return summary
+
+
+def _run_config(state: dict, cfg: CodecConfig, data: Path | None, checkpoint: Path) -> TrainConfig:
+    """The run's data settings (layout, vocabulary) from a trainer checkpoint; a warm-up one is CamVid at --data."""
+    if "model" in state["config"]:
+        run = train_config_from_dict(state["config"])
+    elif data is None:
+        raise SelganError(f"{checkpoint} does not name its data: pass --data")
+    else:
+        run = TrainConfig(model=cfg)
+    if data is not None:
+        run = dataclasses.replace(run, data=dataclasses.replace(run.data, root=str(data)))
+    return run
 
 
 def _card(name: str, description: str, data: Path, cfg: CodecConfig, state: dict, sha: str, results: dict) -> str:

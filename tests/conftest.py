@@ -31,7 +31,10 @@ def tiny_zoo(tmp_path_factory, camvid) -> Path:
     """A zoo folder holding 'tiny-test': random-init weights with real fitted coding tables."""
     from selgan.codec import build_codec
     from selgan.config import CodecConfig
-    from selgan.export import fit_side_models, stored_label_maps
+    import numpy as np
+    from PIL import Image
+
+    from selgan.tables import fit_side_models, stored_label_maps
     from selgan.train.data import camvid_pairs
     from selgan.segment.builtin import save_segmenter
     from selgan.segment.network import StreetSegNet
@@ -41,7 +44,8 @@ def tiny_zoo(tmp_path_factory, camvid) -> Path:
     cfg = CodecConfig(**TINY_CONFIG)
     model = build_codec(cfg)
     model.latent_model.update()
-    fit_side_models(model, stored_label_maps(model, [lab for _, lab in camvid_pairs(camvid, "train")[:30]]))
+    labels = [np.asarray(Image.open(lab), dtype=np.int64) for _, lab in camvid_pairs(camvid, "train")[:30]]
+    fit_side_models(model, stored_label_maps(model, labels))
     folder = tmp_path_factory.mktemp("zoo")
     sha = save_codec(model, cfg, folder / "tiny-test.safetensors")
     seg_config = {"widths": [8, 8, 16, 16], "decoder_width": 8, "num_classes": 11}

@@ -139,3 +139,19 @@ def test_two_gloo_processes_hold_identical_weights(camvid, tmp_path):
         for key, value in ranks[0][part].items():
             assert torch.equal(value, ranks[1][part][key]), f"{part}.{key} differs between ranks"
     assert (tmp_path / "checkpoint.pt").is_file() and not (tmp_path / "rank1" / "checkpoint.pt").exists()
+
+
+def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
+    import selgan
+    from selgan.cli import main
+
+    run(camvid, tmp_path / "run", "optim.steps=2")
+    code = main(["export", str(tmp_path / "run" / "checkpoint.pt"), "-o", str(tmp_path / "zoo" / "mini"),
+                 "--eval-images", "1", "--description", "smoke"])
+    assert code == 0
+    card = (tmp_path / "zoo" / "mini.md").read_text()
+    assert card.startswith("# mini") and "`selgan train`, 2 steps" in card and "| global | 1 |" in card
+    monkeypatch.setenv("SELGAN_PRETRAINED", str(tmp_path / "zoo"))
+    codec = selgan.load("mini")
+    image, labels = camvid_pairs(camvid, "val")[0]
+    assert codec.decompress(codec.compress(image, labels=labels, preserve=["road"])).size == (480, 360)

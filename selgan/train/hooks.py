@@ -110,7 +110,7 @@ class EvalHook(Hook):
     def evaluate(self, trainer: Trainer) -> dict[str, float]:
         from pytorch_msssim import ms_ssim
 
-        from selgan.export import fit_side_models
+        from selgan.tables import fit_side_models
 
         # A CPU copy: freezing tables must not touch the training model's buffers, which DDP
         # broadcasts from rank 0 and would then differ in shape between ranks.

@@ -18,8 +18,8 @@ from selgan.codec import SelectiveCodec, build_codec
 from selgan.errors import SelganError
 from selgan.gan.discriminator import MultiScaleDiscriminator
 from selgan.gan.perceptual import build_perceptual_loss
-from selgan.segment.resample import downsample_labels_np, pad_to_shape
 from selgan.segment.vocab import get_mapping
+from selgan.tables import stored_label_maps
 from selgan.train.checkpoint import load_checkpoint, set_rng_state
 from selgan.config import CodecConfig, from_dict
 from selgan.train.config import TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
@@ -110,14 +110,7 @@ def resolve_config(config: str | None, overrides: list[str], state: dict | None,
 
 def _side_model_labels(train: PairDataset, model: SelectiveCodec, limit: int = 100) -> list[np.ndarray]:
     """Stored-resolution label maps of some training frames, to fit the label coder used in evaluation."""
-    from selgan.codec.model import padded_shape
-
-    maps = []
-    for i in range(min(limit, len(train))):
-        labels = train.load(i)[1].astype(np.int64)
-        padded = pad_to_shape(labels, padded_shape(*labels.shape))
-        maps.append(downsample_labels_np(padded, model.label_downsample, model.vocab.downsample_weights()))
-    return maps
+    return stored_label_maps(model, (train.load(i)[1] for i in range(min(limit, len(train)))))
 
 
 def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
