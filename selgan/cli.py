@@ -12,7 +12,13 @@ from selgan.errors import SelganError
 def main(argv: list[str] | None = None) -> int:
     """Entry point; user errors print one line on stderr and return 2."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # Dotted overrides may follow options (`selgan train CFG --out D optim.steps=9`), which argparse
+    # cannot split itself; anything else unknown is an error as usual.
+    if extra and getattr(args, "run", None) is _train and all("=" in e and not e.startswith("-") for e in extra):
+        args.overrides += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except SelganError as exc:
@@ -161,7 +167,7 @@ def _eval(args: argparse.Namespace) -> int:
     rows, summary, gallery = run_eval(codec, samples(), preserve, baselines, scales, segmenter, not args.no_kid)
     mode = f"selective, preserving {args.preserve}" if preserve else "global"
     report = write_report(args.out, rows, summary, f"{name} ({mode}) on {len(pairs)} images of {args.data}")
-    curves = quality_sweep([load_rgb(p) for p, _ in pairs[: args.curve_images]], baselines, scales)
+    curves = quality_sweep([load_rgb(p) for p, _ in pairs[: args.curve_images]], baselines, scales) if args.curve_images else []
     (args.out / "curves.json").write_text(json.dumps(curves, indent=1))
     rd_plots(summary, args.out / "rate_distortion.png", f"{name} ({mode})", curves)
     crop_grid(gallery, args.out / "crops.png")

@@ -155,3 +155,12 @@ def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
     codec = selgan.load("mini")
     image, labels = camvid_pairs(camvid, "val")[0]
     assert codec.decompress(codec.compress(image, labels=labels, preserve=["road"])).size == (480, 360)
+
+
+def test_cli_overrides_may_follow_options(camvid, tmp_path):
+    from selgan.cli import main
+
+    out = tmp_path / "cli"
+    assert main(["train", SMOKE, "--out", str(out), f"data.root={camvid}", "optim.steps=2", "run.eval_every=100"]) == 0
+    assert main(["train", "--out", str(out), "--resume", "optim.steps=5"]) == 0  # resumed runs keep their config
+    assert [r["step"] for r in records(out) if "loss" in r] == [1, 2]

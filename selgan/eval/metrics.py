@@ -23,7 +23,7 @@ def msssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> floa
         if not mask.any():
             return float("nan")
         b = np.where(mask[..., None], b, a)
-    ta, tb = (torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float() for x in (a, b))
+    ta, tb = (torch.from_numpy(np.array(x)).permute(2, 0, 1)[None].float() for x in (a, b))
     side = min(a.shape[:2])
     if side > 160:
         return float(ms_ssim(ta, tb, data_range=255))
