@@ -1,8 +1,6 @@
 import struct
-import time
 import zlib
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

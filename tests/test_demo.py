@@ -1,6 +1,5 @@
 """The shipped models: checksums, the demo, and a quality band on real CamVid frames."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

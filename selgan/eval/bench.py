@@ -21,6 +21,7 @@ from selgan.codec import LATENT_STRIDE
 from selgan.codec.layers import one_hot_labels
 from selgan.codec.model import padded_shape
 from selgan.pipeline import Codec
+from selgan.segment.resample import pad_to_shape
 from selgan.segment.base import Segmenter
 
 SIZES = ((480, 360), (1024, 512), (2048, 1024), (3840, 2160))
@@ -60,7 +61,7 @@ def bench_size(codec: Codec, segmenter: Segmenter | None, image: np.ndarray, run
         labels = segmap.labels
     else:
         labels = np.zeros((height, width), dtype=np.int64)
-    padded = np.pad(image, ((0, padded_shape(height, width)[0] - height), (0, padded_shape(height, width)[1] - width), (0, 0)), mode="edge")
+    padded = pad_to_shape(image, padded_shape(height, width))
     stored = model._stored_labels(labels, padded.shape[:2])
     x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
     one_hot = one_hot_labels(torch.from_numpy(stored)[None], model.vocab.num_classes)

@@ -5,7 +5,6 @@ Backends: 'builtin' (StreetSegNet trained on CamVid, shipped), 'torchvision:<arc
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from selgan.errors import SelganError
 from selgan.imageio import ImageLike
