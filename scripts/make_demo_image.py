@@ -111,22 +111,38 @@ def texture(scene: Scene) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
-def main() -> None:
-    scene = Scene(np.random.default_rng(2026))
+def render(seed: int, cars, pedestrians) -> Scene:
+    scene = Scene(np.random.default_rng(seed))
     sky(scene)
     buildings(scene)
     trees(scene)
     ground(scene)
     street_furniture(scene)
-    car(scene, 250, 200, 0.9, (30, 60, 140))
-    car(scene, 120, 235, 1.3, (170, 30, 35))
-    car(scene, 215, 180, 0.55, (200, 200, 205))
-    pedestrian(scene, 60, 215, 1.6, (200, 120, 40))
-    pedestrian(scene, 420, 205, 1.9, (40, 120, 70))
-    pedestrian(scene, 370, 195, 1.2, (60, 60, 160))
+    for args in cars:
+        car(scene, *args)
+    for args in pedestrians:
+        pedestrian(scene, *args)
+    return scene
+
+
+def main() -> None:
+    scene = render(
+        2026,
+        [(250, 200, 0.9, (30, 60, 140)), (120, 235, 1.3, (170, 30, 35)), (215, 180, 0.55, (200, 200, 205))],
+        [(60, 215, 1.6, (200, 120, 40)), (420, 205, 1.9, (40, 120, 70)), (370, 195, 1.2, (60, 60, 160))],
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     texture(scene).save(OUT / "demo_street.png", optimize=True)
     scene.labels.save(OUT / "demo_street_labels.png", optimize=True)
+    # A second scene for the app's examples (apps/examples/).
+    scene = render(
+        7,
+        [(300, 215, 1.1, (230, 190, 40)), (150, 190, 0.7, (40, 40, 45))],
+        [(90, 200, 1.8, (150, 30, 120)), (200, 200, 1.4, (220, 220, 220)), (440, 215, 1.5, (30, 90, 170))],
+    )
+    examples = OUT.parent.parent / "apps" / "examples"
+    examples.mkdir(parents=True, exist_ok=True)
+    texture(scene).save(examples / "crossing.png", optimize=True)
 
 
 if __name__ == "__main__":

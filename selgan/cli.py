@@ -1,4 +1,4 @@
-"""selgan command line: compress | decompress | info | models."""
+"""selgan command line: compress, decompress, info, models, train, export, eval, bench, segment, app."""
 from __future__ import annotations
 
 import argparse
@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     _segmenter_options(p)
     p.add_argument("--vocab", help="write labels in this vocabulary (e.g. camvid), mapping if needed")
     p.set_defaults(run=_segment)
+
+    p = sub.add_parser("app", help="the Gradio app in your browser (needs selgan[app])")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--share", action="store_true", help="also publish a temporary public gradio.live link")
+    p.add_argument("--max-pixels", type=int, default=2_100_000, help="larger uploads are downscaled to this area")
+    p.set_defaults(run=_app)
 
     p = sub.add_parser("eval-seg", help="per-class IoU, mIoU and pixel accuracy on a labelled dataset")
     p.add_argument("--data", type=Path, required=True, help="CamVid-layout root (SPLIT/ and SPLITannot/)")
@@ -228,6 +235,29 @@ def _segment(args: argparse.Namespace) -> int:
         save_png_atomic(args.output / f"{path.stem}_overlay.png", segmap.overlay(load_rgb(path)))
         shares = ", ".join(f"{c.name} {100 * c.share:.0f}%" for c in segmap.classes_present()[:6])
         (inputs.write if hasattr(inputs, "write") else print)(f"{path}: {shares}")
+    return 0
+
+
+def load_app_module():
+    """apps/gradio_app.py of this source tree, imported as a module (it is not part of the wheel)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "apps" / "gradio_app.py"
+    if not path.exists():
+        raise SelganError(f"the app is not installed ({path} is missing): run it from a selgan source checkout")
+    if importlib.util.find_spec("gradio") is None:
+        raise SelganError("the app needs Gradio: pip install 'selgan[app]'")
+    name = "selgan_gradio_app"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while the file runs
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _app(args: argparse.Namespace) -> int:
+    load_app_module().main(args.host, args.port, args.share, args.max_pixels)
     return 0
 
 

@@ -87,11 +87,25 @@ class Codec:
                 f"({bitstream.weights_hash.hex()} vs installed {self.weights_hash.hex()})"
             )
 
+    def segment(self, image: ImageLike) -> SegMap:
+        """The model's own segmentation of an image, in the model's vocabulary (what compress uses by default)."""
+        if self.segmenter is None:
+            raise ModelNotFoundError(f"{self.model_id} has no segmenter: pass labels=… to compress")
+        segmap = get_segmenter("builtin", name=self.segmenter).segment(load_rgb(image))
+        return segmap if segmap.vocab.name == self.model.vocab.name else segmap.to_vocabulary(self.model.vocab.name)
+
+    def preserved_mask(self, data: bytes | Bitstream) -> np.ndarray:
+        """H×W bool of the pixels a file codes faithfully (the rest is synthesised), read from the file alone."""
+        bitstream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
+        self.check_identity(bitstream)
+        _, coded = self.model.decode_side_info(bitstream)
+        cells = np.repeat(np.repeat(coded, LATENT_STRIDE, axis=0), LATENT_STRIDE, axis=1)
+        return cells[: bitstream.height, : bitstream.width]
+
     def _auto_labels(self, rgb: np.ndarray) -> np.ndarray | None:
         if self.segmenter is None:
             return None
-        segmap = get_segmenter("builtin", name=self.segmenter).segment(rgb)
-        return self._labels(segmap, (rgb.shape[1], rgb.shape[0]))
+        return self._labels(self.segment(rgb), (rgb.shape[1], rgb.shape[0]))
 
     def _labels(self, labels: LabelsLike, size: tuple[int, int]) -> np.ndarray:
         if isinstance(labels, SegMap):

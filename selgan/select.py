@@ -49,4 +49,16 @@ def painted_latent_mask(mask: np.ndarray, size: tuple[int, int], padded: tuple[i
     return canvas.reshape(h, stride, w, stride).any(axis=(1, 3))
 
 
-__all__ = ["class_latent_mask", "painted_latent_mask", "resolve_classes"]
+def pixel_preserve_mask(
+    labels: np.ndarray, class_ids: Iterable[int], add: np.ndarray | None = None, remove: np.ndarray | None = None
+) -> np.ndarray:
+    """Full-resolution preserve mask: pixels of the classes, plus `add`, minus `remove` (bool H×W each)."""
+    mask = np.isin(labels, np.asarray(tuple(class_ids), dtype=np.int64))
+    if add is not None:
+        mask |= add
+    if remove is not None:
+        mask &= ~remove
+    return mask
+
+
+__all__ = ["class_latent_mask", "painted_latent_mask", "pixel_preserve_mask", "resolve_classes"]

@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 
 from selgan.bitstream import Bitstream, Mode
-from selgan.errors import ImageError, UnknownClassError
+from selgan.errors import ImageError, ModelNotFoundError, UnknownClassError
 
 
 def street(width, height, seed=0):
@@ -132,3 +132,17 @@ def test_tiled_generation_matches_whole_image_closely(tiny_codec, val_frame):
     diff = np.abs(whole.astype(int) - tiled.astype(int))
     assert whole.shape == tiled.shape == (368, 480, 3)
     assert diff.mean() < 0.5 and np.percentile(diff, 99.9) <= 8
+
+
+def test_preserved_mask_and_segment_of_the_public_codec(tiny_codec, val_frame):
+    from selgan.pipeline import Codec
+
+    image, labels = val_frame
+    data = tiny_codec.compress(image, labels=labels, preserve=["car"]).to_bytes()
+    mask = tiny_codec.preserved_mask(data)
+    car = np.asarray(Image.open(labels)) == tiny_codec.class_names.index("Car")
+    assert mask.shape == (360, 480) and mask[car].mean() > 0.95 and mask.mean() < 0.5
+    assert tiny_codec.preserved_mask(tiny_codec.compress(image, labels=labels).to_bytes()).all()
+    bare = Codec(tiny_codec.model, tiny_codec.model_id, tiny_codec.weights_hash)  # no segmenter
+    with pytest.raises(ModelNotFoundError, match="no segmenter"):
+        bare.segment(image)

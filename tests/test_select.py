@@ -31,3 +31,13 @@ def test_painted_mask_touching_cells():
     mask[17, 33] = True
     latent = painted_latent_mask(mask, (50, 40), (64, 64), 16)
     assert latent.shape == (4, 4) and latent.sum() == 1 and latent[1, 2]
+
+
+def test_pixel_preserve_mask_adds_and_removes():
+    from selgan.select import pixel_preserve_mask
+
+    labels = np.array([[0, 8, 8], [3, 8, 9]])
+    add, remove = np.zeros((2, 3), bool), np.zeros((2, 3), bool)
+    add[1, 0], remove[0, 1] = True, True
+    assert pixel_preserve_mask(labels, [8, 9], add, remove).tolist() == [[False, False, True], [True, True, True]]
+    assert pixel_preserve_mask(labels, []).sum() == 0

@@ -164,3 +164,31 @@ def test_cli_overrides_may_follow_options(camvid, tmp_path):
     assert main(["train", SMOKE, "--out", str(out), f"data.root={camvid}", "optim.steps=2", "run.eval_every=100"]) == 0
     assert main(["train", "--out", str(out), "--resume", "optim.steps=5"]) == 0  # resumed runs keep their config
     assert [r["step"] for r in records(out) if "loss" in r] == [1, 2]
+
+
+def test_widening_the_latent_keeps_the_reconstruction(camvid, tmp_path):
+    from selgan.codec import build_codec
+    from selgan.config import CodecConfig
+    from selgan.train.widen import latent_channels_of, widen_latent
+
+    small_cfg = dict(encoder_widths=(8, 8, 8, 16), generator_width=16, generator_blocks=1,
+                     upsample_widths=(16, 8, 8, 8), noise_channels=2)
+    torch.manual_seed(0)
+    narrow = build_codec(CodecConfig(latent_channels=2, **small_cfg)).eval()
+    wide = build_codec(CodecConfig(latent_channels=5, **small_cfg)).eval()
+    wide.load_state_dict(widen_latent(narrow.state_dict(), wide))
+    x, labels, mask = torch.rand(1, 3, 64, 64), torch.randint(0, 11, (1, 8, 8)), torch.ones(1, 1, 4, 4)
+    outputs = []
+    for model in (narrow, wide):
+        torch.manual_seed(1)
+        outputs.append(model(x, labels, mask)["x_hat"])
+    assert torch.allclose(outputs[0], outputs[1], atol=1e-5)
+    with pytest.raises(SelganError, match="only widening"):
+        widen_latent(wide.state_dict(), narrow)
+    # `selgan train --init` does it when the preset asks for more channels than the source has.
+    run(camvid, tmp_path / "c4", "optim.steps=1")
+    run_init = train_main(SMOKE, tmp_path / "c6", [f"data.root={camvid}", "run.threads=1", "model.latent_channels=6",
+                                                   "optim.steps=2"], False, float("inf"), tmp_path / "c4" / "checkpoint.pt")
+    assert run_init == 0
+    state = torch.load(tmp_path / "c6" / "checkpoint.pt", weights_only=True)
+    assert latent_channels_of(state["model"]) == 6 and state["step"] == 2

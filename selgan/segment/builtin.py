@@ -37,7 +37,7 @@ class BuiltinSegmenter:
     def predict(self, rgb: np.ndarray) -> np.ndarray:
         """uint8 H×W×3 -> int64 H×W."""
         height, width = rgb.shape[:2]
-        x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255
+        x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255
         if height > WORKING_HEIGHT * 4 // 3:
             size = (WORKING_HEIGHT, max(1, round(width * WORKING_HEIGHT / height)))
             x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)

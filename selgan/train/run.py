@@ -28,6 +28,7 @@ from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, s
 from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, TimeLimitHook
 from selgan.train.objective import CodecObjective
 from selgan.train.trainer import Hook, Trainer
+from selgan.train.widen import latent_channels_of, widen_latent
 
 
 def build_datasets(cfg: TrainConfig, model: SelectiveCodec) -> tuple[PairDataset, PairDataset]:
@@ -96,15 +97,21 @@ def build_hooks(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val
 
 
 def resolve_config(config: str | None, overrides: list[str], state: dict | None, resumed: bool) -> TrainConfig:
-    """A resumed run keeps its own config; an initialised one takes the preset with the source's codec shape."""
+    """A resumed run keeps its own config; an initialised one takes the preset with the source's codec shape.
+
+    The one exception: a preset (or override) may ask for more latent channels than the source has;
+    the source is then widened (selgan/train/widen.py).
+    """
     if state is not None and resumed and "model" in state["config"]:
         if overrides:
             warnings.warn("overrides are ignored when resuming; the checkpoint's config is used", stacklevel=2)
         return train_config_from_dict(state["config"])
     cfg = load_train_config(config, overrides)
     if state is not None:
-        codec_config = state.get("codec_config", state["config"])  # warm-up checkpoints hold only the codec's
-        cfg = dataclasses.replace(cfg, model=from_dict(CodecConfig, codec_config))
+        source = from_dict(CodecConfig, state.get("codec_config", state["config"]))  # warm-ups hold only the codec's
+        asked = config is not None or any(o.startswith("model.latent_channels=") for o in overrides)
+        channels = cfg.model.latent_channels if asked else source.latent_channels
+        cfg = dataclasses.replace(cfg, model=dataclasses.replace(source, latent_channels=channels))
     return cfg
 
 
@@ -139,6 +146,8 @@ def train_main(config: str | None, out: Path, overrides: list[str], resume: bool
         out.mkdir(parents=True, exist_ok=True)
         trainer = build_trainer(cfg, out, dist, minutes)
         if state is not None:
+            if latent_channels_of(state["model"]) != cfg.model.latent_channels:
+                state = {"model": widen_latent(state["model"], trainer.codec), "step": state["step"]}
             trainer.load_state_dict(state)
             if source == ckpt:
                 set_rng_state(state["rng"])  # after building, which seeds: masks and noise continue exactly
