@@ -22,7 +22,7 @@ from selgan import Bitstream, Codec, SegMap, SelganError
 from selgan.eval.baselines import BASELINES, code_at_budget
 from selgan.eval.metrics import psnr
 from selgan.imageio import load_rgb
-from selgan.select import pixel_preserve_mask
+from selgan.select import pixel_preserve_mask, resolve_classes
 
 EXAMPLES = [
     Path(__file__).resolve().parent.parent / "selgan" / "assets" / "demo_street.png",
@@ -95,6 +95,14 @@ def preset_classes(preset: str, class_names: list[str]) -> list[str]:
     return [n for n in class_names if n.lower() in rule]
 
 
+def default_ticks(codec: Codec) -> list[str]:
+    """The model's own preserve set (its card's default), else people and vehicles."""
+    if codec.default_preserve:
+        ids = resolve_classes(codec.default_preserve, codec.model.vocab)
+        return [n for i, n in selectable(codec) if i in ids]
+    return preset_classes("people and vehicles", [n for _, n in selectable(codec)])
+
+
 def legend_html(segmap: SegMap) -> str:
     """Each class present: its colour, name and share of the image."""
     rows = "".join(
@@ -134,7 +142,7 @@ def on_image(path: str | None, model_name: str, session: Session | None, max_pix
     present = {s.name: s.share for s in segmap.classes_present()}
     names = [n for _, n in selectable(codec)]
     choices = [(f"{n} ({present[n]:.0%})" if n in present else n, n) for n in names]
-    default = [n for n in preset_classes("people and vehicles", names) if n in present]
+    default = [n for n in default_ticks(codec) if n in present]
     editor = {"background": np.asarray(overlay), "layers": [], "composite": np.asarray(overlay)}
     return session, overlay, legend_html(segmap), gr.update(choices=choices, value=default), editor, rgb
 
@@ -313,8 +321,8 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS, workdir: Path | None = None)
     def cleanup(request: gr.Request) -> None:
         shutil.rmtree(session_dir(root, request), ignore_errors=True)
 
-    # Gradio's own copies of served files are removed after an hour (and when the app closes).
-    with gr.Blocks(title="selgan", delete_cache=(600, 3600)) as app:
+    # Gradio keeps its own copies of served files; they go after 15 minutes (and when the app closes).
+    with gr.Blocks(title="selgan", delete_cache=(300, 900)) as app:
         session = gr.State(None, time_to_live=3600)
         gr.Markdown("# selgan — keep what matters, synthesise the rest\n"
                     "Pick an image, choose what to **preserve** (stored faithfully); everything else is "

@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, required=True, help="output file (one input) or folder")
     p.add_argument("--model", default=None, help="pretrained model name (default: the first listed by 'selgan models')")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--preserve", help="comma-separated classes to keep faithfully, e.g. car,pedestrian")
+    group.add_argument("--preserve", help="comma-separated classes to keep faithfully, e.g. car,pedestrian; "
+                                          "'default': the model's own set")
     group.add_argument("--mask", type=Path, help="painted preserve mask (PNG, nonzero = keep)")
     p.add_argument("--labels", type=Path, help="label PNG (one input) or folder of label PNGs named like the inputs")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthesised texture")
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default="")
     p.add_argument("--segmenter", default=None, help="zoo segmenter the codec uses when no labels are given")
     p.add_argument("--eval-images", type=int, default=20)
+    p.add_argument("--preserve", default="car,pedestrian",
+                   help="the model's default preserve set (preserve='default'), also measured in the card")
     p.set_defaults(run=_export)
 
     p = sub.add_parser("eval", help="selgan vs baseline codecs at the same file size, on real files")
@@ -83,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--baselines", default="jpeg,webp,avif,heic,jxl,jpeg2k")
     p.add_argument("--scales", default="1,2,4", help="baseline resolutions 1/s (Lanczos down before, up after)")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--stride", type=int, default=1, help="every Nth image (a spread-out subset of a video split)")
+    p.add_argument("--global-reference", metavar="MODEL",
+                   help="also code each image globally with MODEL: its bytes and PSNR in the preserved region")
     p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
     p.add_argument("--no-kid", action="store_true", help="skip KID/FID (Inception features of every reconstruction)")
     p.add_argument("--curve-images", type=int, default=10, help="images for the baselines' quality sweep (0: none)")
@@ -134,7 +140,7 @@ def _export(args: argparse.Namespace) -> int:
     from selgan.export import export_checkpoint
 
     export_checkpoint(args.checkpoint, args.output.parent, args.output.name, args.data, args.description,
-                      args.segmenter, args.eval_images)
+                      args.segmenter, args.eval_images, tuple(c.strip() for c in args.preserve.split(",") if c.strip()))
     return 0
 
 
@@ -161,9 +167,11 @@ def _eval(args: argparse.Namespace) -> int:
         pairs = [(p, args.labels / f"{p.stem}.png") for p in images]
     else:
         pairs = camvid_pairs(args.data, args.split)
-    pairs = pairs[: args.limit]
+    if args.stride < 1:
+        raise SelganError("--stride must be at least 1")
+    pairs = pairs[:: args.stride][: args.limit]
     segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
-    preserve = args.preserve.split(",") if args.preserve else None
+    preserve = _preserve_arg(args.preserve, codec)
     scales = [int(s) for s in args.scales.split(",")]
     def samples():
         for image_path, label_path in _progress(pairs) if len(pairs) > 1 else pairs:
@@ -171,8 +179,9 @@ def _eval(args: argparse.Namespace) -> int:
             labels = read_label_png(label_path, codec.model.vocab, (image.shape[1], image.shape[0]))
             yield Sample(image_path.stem, image, labels)
 
-    rows, summary, gallery = run_eval(codec, samples(), preserve, baselines, scales, segmenter, not args.no_kid)
-    mode = f"selective, preserving {args.preserve}" if preserve else "global"
+    reference = selgan.load(args.global_reference) if args.global_reference else None
+    rows, summary, gallery = run_eval(codec, samples(), preserve, baselines, scales, segmenter, not args.no_kid, reference)
+    mode = f"selective, preserving {','.join(preserve)}" if preserve else "global"
     report = write_report(args.out, rows, summary, f"{name} ({mode}) on {len(pairs)} images of {args.data}")
     curves = quality_sweep([load_rgb(p) for p, _ in pairs[: args.curve_images]], baselines, scales) if args.curve_images else []
     (args.out / "curves.json").write_text(json.dumps(curves, indent=1))
@@ -238,6 +247,17 @@ def _segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preserve_arg(value: str | None, codec) -> list[str] | None:
+    """--preserve: comma-separated classes, or 'default' for the model's own set."""
+    if not value:
+        return None
+    if value.strip() == "default":
+        if not codec.default_preserve:
+            raise SelganError(f"{codec.model_id} has no default preserve set: name the classes")
+        return list(codec.default_preserve)
+    return [c for c in value.split(",") if c.strip()]
+
+
 def load_app_module():
     """apps/gradio_app.py of this source tree, imported as a module (it is not part of the wheel)."""
     import importlib.util
@@ -286,7 +306,7 @@ def _compress(args: argparse.Namespace) -> int:
         args.output.mkdir(parents=True, exist_ok=True)
     elif not args.output.parent.is_dir():
         raise SelganError(f"{args.output.parent}: no such folder")
-    preserve = args.preserve.split(",") if args.preserve else None
+    preserve = _preserve_arg(args.preserve, codec)
     inputs = _progress(args.inputs)
     for path in inputs:
         labels = _labels_for(path, args.labels, several)

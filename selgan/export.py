@@ -44,7 +44,7 @@ def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | No
 
 
 def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | None, description: str,
-                      segmenter: str | None, eval_images: int) -> dict:
+                      segmenter: str | None, eval_images: int, preserve: tuple[str, ...] = ("car", "pedestrian")) -> dict:
     """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry."""
     state = load_checkpoint(checkpoint)
     cfg = from_dict(CodecConfig, state.get("codec_config", state["config"]))
@@ -59,10 +59,12 @@ def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | No
     sha = save_codec(model, cfg, weights_file)
     codec = Codec(load_codec(weights_file), name, bytes.fromhex(sha[:8]))
     results = {"global": measure(codec, val, eval_images, None),
-               "selective (car, pedestrian)": measure(codec, val, eval_images, ["car", "pedestrian"])}
+               f"selective ({', '.join(preserve)})": measure(codec, val, eval_images, list(preserve))}
     card = output / f"{name}.md"
     card.write_text(_card(name, description, Path(run.data.root), cfg, state, sha, results))
     extra = {"segmenter": segmenter} if segmenter else {}
+    if preserve:
+        extra["preserve"] = list(preserve)
     update_manifest(output / "manifest.json", name, weights_file.name, sha, card.name, description, **extra)
     summary = {"name": name, "sha256": sha, "bytes": weights_file.stat().st_size, **results}
     print(json.dumps(summary, indent=2))

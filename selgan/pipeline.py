@@ -24,12 +24,14 @@ class Codec:
     """A loaded model with its identity: compress(image, preserve=...) -> Bitstream, decompress -> image."""
 
     def __init__(
-        self, model: SelectiveCodec, model_id: str, weights_hash: bytes, segmenter: str | None = None
+        self, model: SelectiveCodec, model_id: str, weights_hash: bytes, segmenter: str | None = None,
+        default_preserve: tuple[str, ...] = (),
     ) -> None:
         self.model = model
         self.model_id = model_id
         self.weights_hash = weights_hash
         self.segmenter = segmenter  # zoo name of the segmenter used when no labels are given
+        self.default_preserve = default_preserve  # what preserve="default" means for this model
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -46,7 +48,8 @@ class Codec:
     ) -> Bitstream:
         """Compress an image.
 
-        preserve: class names/ids to keep faithfully (the rest is synthesised from the label map);
+        preserve: class names/ids to keep faithfully (the rest is synthesised from the label map), or
+            "default" for the model's own set (default_preserve, e.g. people, cars, bicyclists, signs);
         mask: painted preserve mask (nonzero = keep), coded as its own stream; neither: global mode.
         labels: the image's label map (SegMap, or path/array/PIL of ids in the model's vocabulary);
             by default the model's segmenter labels the image.
@@ -56,6 +59,10 @@ class Codec:
         size = (rgb.shape[1], rgb.shape[0])
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         class_ids = None
+        if preserve == "default":
+            if not self.default_preserve:
+                raise ImageError(f"{self.model_id} has no default preserve set: name the classes")
+            preserve = self.default_preserve
         if preserve is not None:
             if isinstance(preserve, str):
                 preserve = [p for p in preserve.split(",") if p.strip()]
@@ -126,7 +133,7 @@ def load(name: str) -> Codec:
 
     spec = zoo.get_spec(name, "codec")
     model = load_codec(zoo.weights_path(spec))
-    return Codec(model, spec.name, spec.short_hash, spec.segmenter)
+    return Codec(model, spec.name, spec.short_hash, spec.segmenter, spec.preserve)
 
 
 _LOADED: dict[str, Codec] = {}

@@ -25,6 +25,7 @@ class ModelSpec:
     url: str | None = None
     kind: str = "codec"  # "codec" or "segmenter"
     segmenter: str | None = None  # codecs: the segmenter that labels images when no labels are given
+    preserve: tuple[str, ...] = ()  # selective codecs: the preserve set they were tuned for ('default')
 
     @property
     def short_hash(self) -> bytes:
@@ -42,7 +43,8 @@ def _read_manifest(path: Path) -> dict[str, ModelSpec]:
     if not path.is_file():
         return {}
     data = json.loads(path.read_text())
-    return {name: ModelSpec(name=name, **fields) for name, fields in data.get("models", {}).items()}
+    return {name: ModelSpec(name=name, **{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+            for name, fields in data.get("models", {}).items()}
 
 
 def specs(kind: str | None = None) -> dict[str, ModelSpec]:

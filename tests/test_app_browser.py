@@ -50,10 +50,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="module")
+def server(workdir):
     if not selgan.list_models():
         pytest.skip("no shipped codec models")
-    app = load_app_module().build_app(workdir=tmp_path_factory.mktemp("app"))
+    app = load_app_module().build_app(workdir=workdir)
     port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, show_error=True)
     yield f"http://127.0.0.1:{port}/"
@@ -61,16 +66,22 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser(server):
     executable = find_chromium()
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(server)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server)
+    yield page
+    context.close()
 
 
 def clear(page, component: str) -> None:
@@ -144,3 +155,23 @@ def test_non_image_upload_shows_a_message_and_the_app_keeps_serving(page, tmp_pa
     clear(page, "#input-image")
     page.locator("#input-image input[type=file]").set_input_files(str(val_frame[0]))
     page.locator("#legend li").first.wait_for()
+
+
+def test_a_second_session_is_separate_and_its_files_go_when_it_closes(browser, server, workdir, val_frame):
+    before = {p.name for p in workdir.iterdir()}
+    context = browser.new_context()
+    other = context.new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    other.goto(server)
+    assert other.locator("#stats").inner_text().strip() == ""  # nothing of the first session shows here
+    other.locator("#input-image input[type=file]").set_input_files(str(val_frame[0]))
+    other.locator("#legend li").first.wait_for()
+    other.locator("#compress").click()
+    other.locator("#stats", has_text="bpp").wait_for()
+    mine = {p.name for p in workdir.iterdir()} - before
+    assert len(mine) == 1 and any((workdir / mine.pop()).iterdir())
+    context.close()
+    deadline = time.time() + 30
+    while time.time() < deadline and {p.name for p in workdir.iterdir()} - before:
+        time.sleep(0.5)
+    assert not {p.name for p in workdir.iterdir()} - before, "the closed session's folder was not removed"

@@ -38,7 +38,6 @@ def test_demo_writes_the_file_and_the_reconstruction(tmp_path, capsys):
 
 def test_shipped_codec_quality_band_on_camvid_val(val_frame):
     """A real model, not random weights: PSNR in a band and preserved regions sharper than synthesised ones."""
-    from selgan.eval.evaluate import preserved_pixels
     from selgan.eval.metrics import psnr
     from selgan.imageio import load_rgb
 
@@ -48,7 +47,7 @@ def test_shipped_codec_quality_band_on_camvid_val(val_frame):
     assert full.bpp < 0.06 and psnr(image, np.asarray(codec.decompress(full))) > 19.0
     sel = codec.compress(image, labels=val_frame[1], preserve=["car", "pedestrian", "building"])
     recon = np.asarray(codec.decompress(sel))
-    mask = preserved_pixels(codec, sel)
+    mask = codec.preserved_mask(sel)
     assert sel.num_bytes < full.num_bytes and psnr(image, recon, mask) > psnr(image, recon, ~mask)
 
 

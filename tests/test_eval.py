@@ -65,13 +65,16 @@ def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
     from selgan.cli import main
 
     code = main(["eval", "--model", "tiny-test", "--data", str(camvid), "--limit", "2", "--baselines", "jpeg,webp",
-                 "--scales", "1,4", "--preserve", "car,road", "--curve-images", "1", "--out", str(tmp_path / "report")])
+                 "--scales", "1,4", "--preserve", "car,road", "--curve-images", "1", "--global-reference", "tiny-test",
+                 "--out", str(tmp_path / "report")])
     out = capsys.readouterr().out
     assert code == 0 and "| selgan | 2/2 |" in out
     rows = json.loads((tmp_path / "report" / "per_image.json").read_text())
     assert {r["codec"] for r in rows} == {"selgan", "jpeg", "jpeg@1/4", "webp", "webp@1/4"} and len(rows) == 10
     selgan_rows = [r for r in rows if r["codec"] == "selgan"]
     assert all(0 < r["preserved_share"] < 1 and "miou_gt" in r and "miou_self" in r for r in selgan_rows)
+    assert all(r["global_ref_bytes"] > r["bytes"] for r in selgan_rows)  # the same model, coding everything
+    assert "Against the global reference model" in (tmp_path / "report" / "summary.md").read_text()
     curves = json.loads((tmp_path / "report" / "curves.json").read_text())
     assert {c["codec"] for c in curves} == {"jpeg", "jpeg@1/4", "webp", "webp@1/4"}
     for r in rows:
@@ -118,3 +121,16 @@ def test_quality_sweep_rises_with_quality(frame):
     curve = quality_sweep([frame], ["jpeg"], [1], steps=3)
     assert [c["quality"] for c in curve] == sorted(c["quality"] for c in curve)
     assert curve[0]["bpp"] < curve[-1]["bpp"] and curve[0]["psnr"] < curve[-1]["psnr"]
+
+
+def test_fid_equals_the_matrix_square_root_formula():
+    from scipy import linalg
+
+    from selgan.eval.fid import fid
+
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(40, 64)), rng.normal(0.3, 1.2, size=(60, 64))
+    s1, s2 = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
+    expected = ((real.mean(0) - fake.mean(0)) ** 2).sum() + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real)
+    assert fid(real, fake) == pytest.approx(expected, rel=1e-6)
+    assert abs(fid(real, real)) < 1e-9

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from selgan.bitstream import Bitstream
-from selgan.codec import LATENT_STRIDE
 from selgan.eval.baselines import BASELINES, code_at_budget
 from selgan.eval.metrics import miou, msssim, psnr
 from selgan.pipeline import Codec
@@ -27,23 +25,26 @@ class Sample:
     labels: np.ndarray | None
 
 
-def preserved_pixels(codec: Codec, bitstream: Bitstream) -> np.ndarray:
-    """H×W bool: pixels whose latent cell the file codes (everything in global mode)."""
-    _, coded = codec.model.decode_side_info(bitstream)
-    full = np.kron(coded, np.ones((LATENT_STRIDE, LATENT_STRIDE), dtype=bool))
-    return full[: bitstream.height, : bitstream.width]
-
-
 def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, baselines: Sequence[str],
-               scales: Sequence[int], segmenter: Segmenter | None) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """Metric rows for selgan and every baseline variant on one image, plus the reconstructions."""
+               scales: Sequence[int], segmenter: Segmenter | None,
+               global_reference: Codec | None = None) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Metric rows for selgan and every baseline variant on one image, plus the reconstructions.
+
+    global_reference: another model coding the whole image; its file size and its PSNR inside this
+    file's preserved region are added to selgan's row (the SC-vs-GC comparison).
+    """
     bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels)
     data = bitstream.to_bytes()
     recon = np.asarray(codec.decompress(data))
-    mask = preserved_pixels(codec, bitstream)
+    mask = codec.preserved_mask(bitstream)
     reconstructions = {"selgan": recon}
     reference = _segment(segmenter, sample.image, codec) if segmenter is not None else None
     rows = [_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference)]
+    if global_reference is not None:
+        other = global_reference.compress(sample.image, labels=sample.labels).to_bytes()
+        other_recon = np.asarray(global_reference.decompress(other))
+        rows[0]["global_ref_bytes"] = len(other)
+        rows[0]["global_ref_psnr_preserved"] = psnr(sample.image, other_recon, mask)
     for name in baselines:
         for scale in scales:
             result = code_at_budget(BASELINES[name], sample.image, len(data), scale)
@@ -84,7 +85,8 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
 
 
 def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: Sequence[str], scales: Sequence[int],
-             segmenter: Segmenter | None, with_kid: bool) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
+             segmenter: Segmenter | None, with_kid: bool,
+             global_reference: Codec | None = None) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
     """Rows per image and codec, the summary (with KID/FID over patches when asked), and crops for a grid."""
     from selgan.eval import fid as fidlib
 
@@ -93,7 +95,7 @@ def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: S
     fake_feats: dict[str, list[np.ndarray]] = {}
     with_kid = with_kid and fidlib.inception() is not None
     for sample in samples:
-        image_rows_, recons = image_rows(codec, sample, preserve, baselines, scales, segmenter)
+        image_rows_, recons = image_rows(codec, sample, preserve, baselines, scales, segmenter, global_reference)
         rows += image_rows_
         if len(gallery) < 3:
             gallery.append((sample.name, {"original": sample.image, **recons}))
@@ -122,8 +124,8 @@ def summarise(rows: list[dict]) -> list[dict]:
     for name, items in by_codec.items():
         fitted = [r for r in items if r["fits"]]
         entry = {"codec": name, "fits": f"{len(fitted)}/{len(items)}"}
-        for key in ("bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
-                    "msssim_synthesised", "miou_gt", "miou_self"):
+        for key in ("bpp", "bytes", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
+                    "msssim_synthesised", "miou_gt", "miou_self", "global_ref_bytes", "global_ref_psnr_preserved"):
             values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
             entry[key] = float(np.mean(values)) if values else None
         summary.append(entry)
@@ -151,6 +153,12 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
               "KID/FID: Inception features of 128 px patches (256 px for large images) of the fitted images;",
               "FID over few patches is biased upwards, compare it between rows only. LPIPS is not reported:",
               "its backbone weights cannot be downloaded here."]
+    selgan = next((e for e in summary if e["codec"] == "selgan" and e.get("global_ref_bytes")), None)
+    if selgan is not None:
+        lines += ["", f"Against the global reference model on the same images: selgan's files are "
+                      f"{selgan['bytes'] / selgan['global_ref_bytes']:.2f}× its size ({selgan['bytes']:.0f} B vs "
+                      f"{selgan['global_ref_bytes']:.0f} B); PSNR inside the preserved regions "
+                      f"{selgan['psnr_preserved']:.2f} dB vs {selgan['global_ref_psnr_preserved']:.2f} dB."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out / "summary.md"
 

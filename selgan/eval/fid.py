@@ -8,7 +8,6 @@ from functools import lru_cache
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import linalg
 
 
 @lru_cache(maxsize=1)
@@ -53,12 +52,17 @@ def features(images: list[np.ndarray], batch: int = 16) -> np.ndarray:
 
 
 def fid(real: np.ndarray, fake: np.ndarray) -> float:
-    """Fréchet distance between Gaussians fitted to two feature sets."""
-    mu1, mu2 = real.mean(0), fake.mean(0)
-    s1, s2 = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
-    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
-    covmean = covmean.real
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean))
+    """Fréchet distance between Gaussians fitted to two feature sets.
+
+    tr sqrt(S1 S2) is the sum of the singular values of A Bᵀ / sqrt((n1-1)(n2-1)), with A and B the
+    centred features: exact, and an n1×n2 problem instead of a 2048×2048 matrix square root (which
+    took 30 s per codec here), since we have far fewer patches than feature dimensions.
+    """
+    a, b = real - real.mean(0), fake - fake.mean(0)
+    n1, n2 = len(real), len(fake)
+    cross = np.linalg.svd(a @ b.T, compute_uv=False).sum() / np.sqrt((n1 - 1) * (n2 - 1))
+    traces = (a * a).sum() / (n1 - 1) + (b * b).sum() / (n2 - 1)
+    return float(((real.mean(0) - fake.mean(0)) ** 2).sum() + traces - 2 * cross)
 
 
 def kid(real: np.ndarray, fake: np.ndarray, subsets: int = 50, subset_size: int = 500, seed: int = 0) -> float:

@@ -74,6 +74,7 @@ class LoggingHook(Hook):
         record = {k: v / self.count for k, v in self.sums.items()}
         record.update(step=trainer.step, steps_per_s=self.count / max(now - self.last, 1e-9), stage="gan" if trainer.adversarial else "autoencoder")
         record["lr"] = trainer.codec_optimizer.param_groups[0]["lr"]
+        record["time"] = now
         self.write(trainer, record)
         self.bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k in ("loss", "psnr", "bpp_latent_est", "gan_d", "gan_g")})
         self.sums, self.count, self.last = {}, 0, now
