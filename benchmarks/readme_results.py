@@ -32,6 +32,21 @@ def run(argv: list[str]) -> str:
     return buffer.getvalue()
 
 
+CARD_START, CARD_END = "<!-- eval:start -->", "<!-- eval:end -->"
+
+
+def write_card_section(name: str, text: str) -> None:
+    """Put the eval table into the model card (replacing an earlier one) so card and README agree."""
+    card = ROOT / "pretrained" / specs("codec")[name].card
+    body = card.read_text()
+    if CARD_START in body:
+        before, _, rest = body.partition(CARD_START)
+        after = rest.partition(CARD_END)[2]
+    else:
+        before, after = body.rstrip() + "\n\n", "\n"
+    card.write_text(f"{before}{CARD_START}\n{text}{CARD_END}{after}")
+
+
 def plan(names: list[str], args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
     """(model, mode, extra eval arguments): global models globally; selective ones with their default set,
     against the global model of the same rate (camvid-sc-c8 -> camvid-gc-c8) when it is shipped."""
@@ -70,6 +85,8 @@ def main() -> None:
             run(command)
         table = (report / "summary.md").read_text().split("\n", 2)[2]
         rel = report.relative_to(ROOT)
+        write_card_section(name, f"## Evaluation on CamVid val ({mode}, `selgan eval`)\n\n`selgan {' '.join(command)}`"
+                                 f"\n\n{table}\nReport, plots and crops: `{rel}/`.\n")
         sections.append(f"### {name}, {mode}\n\n`selgan {' '.join(command)}`\n\n{table}\n"
                         f"![rate-distortion]({rel}/rate_distortion.png)\n\n"
                         f"Crops (original, selgan, baselines at the same size): [{rel}/crops.png]({rel}/crops.png)\n")

@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default="")
     p.add_argument("--segmenter", default=None, help="zoo segmenter the codec uses when no labels are given")
     p.add_argument("--eval-images", type=int, default=20)
-    p.add_argument("--preserve", default="car,pedestrian",
-                   help="the model's default preserve set (preserve='default'), also measured in the card")
+    p.add_argument("--preserve", default="",
+                   help="selective models: their default preserve set (preserve='default'), also measured in the card")
     p.set_defaults(run=_export)
 
     p = sub.add_parser("eval", help="selgan vs baseline codecs at the same file size, on real files")

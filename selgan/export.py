@@ -44,7 +44,7 @@ def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | No
 
 
 def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | None, description: str,
-                      segmenter: str | None, eval_images: int, preserve: tuple[str, ...] = ("car", "pedestrian")) -> dict:
+                      segmenter: str | None, eval_images: int, preserve: tuple[str, ...] = ()) -> dict:
     """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry."""
     state = load_checkpoint(checkpoint)
     cfg = from_dict(CodecConfig, state.get("codec_config", state["config"]))
@@ -58,8 +58,9 @@ def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | No
     weights_file = output / f"{name}.safetensors"
     sha = save_codec(model, cfg, weights_file)
     codec = Codec(load_codec(weights_file), name, bytes.fromhex(sha[:8]))
-    results = {"global": measure(codec, val, eval_images, None),
-               f"selective ({', '.join(preserve)})": measure(codec, val, eval_images, list(preserve))}
+    results = {"global": measure(codec, val, eval_images, None)}
+    if preserve:
+        results[f"selective ({', '.join(preserve)})"] = measure(codec, val, eval_images, list(preserve))
     card = output / f"{name}.md"
     card.write_text(_card(name, description, Path(run.data.root), cfg, state, sha, results))
     extra = {"segmenter": segmenter} if segmenter else {}

@@ -136,7 +136,7 @@ def load(name: str) -> Codec:
     return Codec(model, spec.name, spec.short_hash, spec.segmenter, spec.preserve)
 
 
-_LOADED: dict[str, Codec] = {}
+_LOADED: dict[tuple[Path, str], Codec] = {}  # by (manifest in use, model name)
 
 
 def decompress(data: bytes | str | os.PathLike) -> Image.Image:
@@ -146,10 +146,13 @@ def decompress(data: bytes | str | os.PathLike) -> Image.Image:
             data = Path(data).read_bytes()
         except OSError as exc:
             raise ImageError(f"{data}: cannot read ({exc.strerror})") from None
+    from selgan.zoo import manifest_path
+
     bitstream = Bitstream.from_bytes(data)
-    if bitstream.model_id not in _LOADED:
+    key = (manifest_path(), bitstream.model_id)
+    if key not in _LOADED:
         try:
-            _LOADED[bitstream.model_id] = load(bitstream.model_id)
+            _LOADED[key] = load(bitstream.model_id)
         except ModelNotFoundError as exc:
             raise BitstreamError(f"file needs model {bitstream.model_id!r}, which is not available: {exc}") from None
-    return _LOADED[bitstream.model_id].decompress(bitstream)
+    return _LOADED[key].decompress(bitstream)

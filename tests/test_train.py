@@ -147,14 +147,18 @@ def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
 
     run(camvid, tmp_path / "run", "optim.steps=2")
     code = main(["export", str(tmp_path / "run" / "checkpoint.pt"), "-o", str(tmp_path / "zoo" / "mini"),
-                 "--eval-images", "1", "--description", "smoke"])
+                 "--eval-images", "1", "--description", "smoke", "--preserve", "car,road"])
     assert code == 0
     card = (tmp_path / "zoo" / "mini.md").read_text()
     assert card.startswith("# mini") and "`selgan train`, 2 steps" in card and "| global | 1 |" in card
+    assert "| selective (car, road) | 1 |" in card
     monkeypatch.setenv("SELGAN_PRETRAINED", str(tmp_path / "zoo"))
     codec = selgan.load("mini")
     image, labels = camvid_pairs(camvid, "val")[0]
     assert codec.decompress(codec.compress(image, labels=labels, preserve=["road"])).size == (480, 360)
+    assert codec.default_preserve == ("car", "road")
+    default = codec.compress(image, labels=labels, preserve="default")
+    assert default.preserved_classes == (3, 8)
 
 
 def test_cli_overrides_may_follow_options(camvid, tmp_path):

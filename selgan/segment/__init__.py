@@ -36,16 +36,19 @@ def get_segmenter(backend: str = "builtin", **options) -> Segmenter:
     raise SelganError(f"unknown segmenter backend {backend!r}; choose from {', '.join(BACKENDS)}")
 
 
-_CACHE: dict[str, Segmenter] = {}
+_CACHE: dict[tuple[str, str], Segmenter] = {}
 
 
 def _builtin(name: str) -> Segmenter:
-    if name not in _CACHE:
-        from selgan import zoo
+    from selgan import zoo
+
+    spec = zoo.get_spec(name, "segmenter")  # the manifest in use decides, not what was loaded before
+    key = (name, spec.sha256)
+    if key not in _CACHE:
         from selgan.segment.builtin import load_segmenter
 
-        _CACHE[name] = load_segmenter(zoo.weights_path(zoo.get_spec(name, "segmenter")))
-    return _CACHE[name]
+        _CACHE[key] = load_segmenter(zoo.weights_path(spec))
+    return _CACHE[key]
 
 
 def segment(image: ImageLike, backend: str = "builtin", vocab: str | None = None, **options) -> SegMap:
