@@ -217,11 +217,12 @@ def mask_overlay(rgb: np.ndarray, preserved: np.ndarray) -> Image.Image:
     return Image.fromarray(out.round().astype(np.uint8))
 
 
-def stats_markdown(bitstream: Bitstream, how: str, encode_s: float, decode_s: float,
+def stats_markdown(name: str, bitstream: Bitstream, how: str, encode_s: float, decode_s: float,
                    rgb: np.ndarray, recon: np.ndarray, preserved: np.ndarray) -> str:
     """File size, bpp, bytes per stream, timings and quality as a Markdown table."""
     sizes = bitstream.stream_sizes()
-    rows = [("file", f"**{bitstream.num_bytes:,} B**, **{bitstream.bpp:.4f} bpp**")]
+    rows = [("image", f"{html.escape(name)} ({bitstream.width}×{bitstream.height}), model {bitstream.model_id}"),
+            ("file", f"**{bitstream.num_bytes:,} B**, **{bitstream.bpp:.4f} bpp**")]
     rows += [(name, f"{sizes[name]:,} B" if name in sizes else "— (not stored)")
              for name in ("header", "labels", "mask", "latent")]
     rows += [("selection", how), ("encode", f"{encode_s:.2f} s"), ("decode", f"{decode_s:.2f} s"),
@@ -276,7 +277,7 @@ def on_compress(session: Session | None, model_name: str, classes: list[str] | N
     path.write_bytes(data)
     progress(0.7, desc="coding with AVIF and JPEG at the same size")
     compare, gallery = compare_markdown_and_gallery(rgb, len(data))
-    stats = stats_markdown(bitstream, how, encode_s, decode_s, rgb, recon, preserved)
+    stats = stats_markdown(session.name, bitstream, how, encode_s, decode_s, rgb, recon, preserved)
     return (rgb, recon), mask_overlay(rgb, preserved), stats, compare, gallery, gr.update(value=str(path), interactive=True)
 
 
