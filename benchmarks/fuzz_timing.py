@@ -2,7 +2,7 @@
 
 Corrupts real files made by a shipped model (truncations, bit flips with and without a re-signed
 checksum, spliced garbage) and times selgan.decompress on each; prints percentiles and the outcomes.
-Usage: python benchmarks/fuzz_timing.py [--model camvid-sc-c4] [--cases 1000]
+Usage: python benchmarks/fuzz_timing.py [--model camvid-gc-c4] [--cases 1000]
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def corrupt(data: bytes, rng: np.random.Generator) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="camvid-sc-c4")
+    parser.add_argument("--model", default="camvid-gc-c4")
     parser.add_argument("--cases", type=int, default=1000)
     args = parser.parse_args()
     codec = selgan.load(args.model)

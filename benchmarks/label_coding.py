@@ -2,7 +2,7 @@
 
 All codecs code the same maps: CamVid val labels at the stored resolution (1/8, weighted-mode
 downsampling), one byte per label. Every file is decoded back and checked to be lossless.
-Usage: python benchmarks/label_coding.py [--model camvid-sc-c4] [--data ../shared/data/camvid] [--json out.json]
+Usage: python benchmarks/label_coding.py [--model camvid-gc-c4] [--data ../shared/data/camvid] [--json out.json]
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def jxl_bytes(labels: np.ndarray) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="camvid-sc-c4")
+    parser.add_argument("--model", default="camvid-gc-c4")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared/data/camvid")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -74,7 +75,9 @@ def main() -> None:
                         help="keep reports already in docs/results/ (e.g. made by the same eval commands in parallel)")
     parser.add_argument("--skip-bench", action="store_true", help="keep docs/results/bench.md as it is")
     args = parser.parse_args()
-    out = ROOT / "docs" / "results"
+    os.chdir(ROOT)  # commands are shown (and run) with paths relative to the repository
+    args.data = Path(os.path.relpath(args.data.resolve(), ROOT))
+    out = Path("docs") / "results"
     out.mkdir(parents=True, exist_ok=True)
     sections = []
     subset = ["--stride", str(args.stride)] + (["--limit", str(args.limit)] if args.limit else [])
@@ -84,12 +87,13 @@ def main() -> None:
         if not (args.reuse and (report / "summary.md").is_file()):
             run(command)
         table = (report / "summary.md").read_text().split("\n", 2)[2]
-        rel = report.relative_to(ROOT)
+        rel = report
         write_card_section(name, f"## Evaluation on CamVid val ({mode}, `selgan eval`)\n\n`selgan {' '.join(command)}`"
                                  f"\n\n{table}\nReport, plots and crops: `{rel}/`.\n")
         sections.append(f"### {name}, {mode}\n\n`selgan {' '.join(command)}`\n\n{table}\n"
                         f"![rate-distortion]({rel}/rate_distortion.png)\n\n"
-                        f"Crops (original, selgan, baselines at the same size): [{rel}/crops.png]({rel}/crops.png)\n")
+                        f"Crops of val frames (original, selgan, then each baseline at the same file size):\n\n"
+                        f"![crops]({rel}/crops.png)\n")
     if not args.skip_bench:
         (out / "bench.md").write_text(run(["bench", "--json", str(out / "bench.json")]))
     bench = (out / "bench.md").read_text()

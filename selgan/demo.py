@@ -18,7 +18,7 @@ DEMO_LABELS = ASSETS / "demo_street_labels.png"
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", default="camvid-sc-c4")
+    parser.add_argument("--model", default="camvid-sc-c8")
     parser.add_argument("--preserve", default="pedestrian,car")
     parser.add_argument("-o", "--output", type=Path, default=Path("demo_out"))
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Freeze a training checkpoint into shipped weights: fitted coding tables, fp16 safetensors, card, manifest.
 
-Usage: selgan export CHECKPOINT -o pretrained/camvid-sc-c4 [--data ../shared/data/camvid]
+Usage: selgan export CHECKPOINT -o pretrained/camvid-gc-c4 [--data ../shared/data/camvid]
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ def test_every_shipped_file_matches_its_checksum_and_has_a_card():
     for name, entry in MANIFEST.items():
         assert sha256_file(PRETRAINED_DIR / entry["file"]) == entry["sha256"], name
         assert (PRETRAINED_DIR / entry["card"]).read_text().startswith(f"# {name}")
-    total = sum((PRETRAINED_DIR / e["file"]).stat().st_size for e in MANIFEST.values())
+    total = sum((PRETRAINED_DIR / f).stat().st_size for f in {e["file"] for e in MANIFEST.values()})
     assert total < 60e6  # pretrained/ stays small
 
 
@@ -41,7 +41,7 @@ def test_shipped_codec_quality_band_on_camvid_val(val_frame):
     from selgan.eval.metrics import psnr
     from selgan.imageio import load_rgb
 
-    codec = selgan.load("camvid-sc-c4")
+    codec = selgan.load("camvid-gc-c4")
     image = load_rgb(val_frame[0])
     full = codec.compress(image, labels=val_frame[1])
     assert full.bpp < 0.06 and psnr(image, np.asarray(codec.decompress(full))) > 19.0
@@ -58,3 +58,16 @@ def test_shipped_segmenter_labels_a_val_frame(val_frame):
     truth = read_label_png(val_frame[1], segmap.vocab)
     keep = truth != segmap.vocab.ignore_id
     assert (segmap.labels[keep] == truth[keep]).mean() > 0.75
+
+
+def test_selective_model_has_its_default_set_and_the_global_name_shares_its_weights(val_frame):
+    from selgan.imageio import load_rgb
+
+    sc, gc = selgan.load("camvid-sc-c8"), selgan.load("camvid-gc-c8")
+    assert [n.lower() for n in sc.default_preserve] == ["pedestrian", "car", "bicyclist", "signsymbol"]
+    assert MANIFEST["camvid-gc-c8"]["file"] == MANIFEST["camvid-sc-c8"]["file"] and not gc.default_preserve
+    image = load_rgb(val_frame[0])
+    selective = sc.compress(image, labels=val_frame[1], preserve="default")
+    full = gc.compress(image, labels=val_frame[1])
+    assert selective.num_bytes < 0.6 * full.num_bytes
+    assert selgan.decompress(full.to_bytes()).size == selgan.decompress(selective.to_bytes()).size == (480, 360)
