@@ -87,13 +87,12 @@ def main() -> None:
         if not (args.reuse and (report / "summary.md").is_file()):
             run(command)
         table = (report / "summary.md").read_text().split("\n", 2)[2]
-        rel = report
         write_card_section(name, f"## Evaluation on CamVid val ({mode}, `selgan eval`)\n\n`selgan {' '.join(command)}`"
-                                 f"\n\n{table}\nReport, plots and crops: `{rel}/`.\n")
+                                 f"\n\n{table}\nReport, plots and crops: `{report}/`.\n")
         sections.append(f"### {name}, {mode}\n\n`selgan {' '.join(command)}`\n\n{table}\n"
-                        f"![rate-distortion]({rel}/rate_distortion.png)\n\n"
+                        f"![rate-distortion]({report}/rate_distortion.png)\n\n"
                         f"Crops of val frames (original, selgan, then each baseline at the same file size):\n\n"
-                        f"![crops]({rel}/crops.png)\n")
+                        f"![crops]({report}/crops.png)\n")
     if not args.skip_bench:
         (out / "bench.md").write_text(run(["bench", "--json", str(out / "bench.json")]))
     bench = (out / "bench.md").read_text()

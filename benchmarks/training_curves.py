@@ -74,7 +74,7 @@ def summarise(name: str, logs: list[Path], out: Path) -> str:
             ax.grid(alpha=0.3)
         fig.tight_layout()
         fig.savefig(folder / "curves.png", dpi=90)
-        lines.append(f"\n![training curves](curves.png)")
+        lines.append("\n![training curves](curves.png)")
     text = f"# Training history of {name}\n\n" + "\n".join(lines) + "\n"
     (folder / "README.md").write_text(text)
     return text

@@ -171,7 +171,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise SelganError("--stride must be at least 1")
     pairs = pairs[:: args.stride][: args.limit]
     segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
-    preserve = _preserve_arg(args.preserve, codec)
+    preserve = codec.expand_preserve(args.preserve or None)
     scales = [int(s) for s in args.scales.split(",")]
     def samples():
         for image_path, label_path in _progress(pairs) if len(pairs) > 1 else pairs:
@@ -247,17 +247,6 @@ def _segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preserve_arg(value: str | None, codec) -> list[str] | None:
-    """--preserve: comma-separated classes, or 'default' for the model's own set."""
-    if not value:
-        return None
-    if value.strip() == "default":
-        if not codec.default_preserve:
-            raise SelganError(f"{codec.model_id} has no default preserve set: name the classes")
-        return list(codec.default_preserve)
-    return [c for c in value.split(",") if c.strip()]
-
-
 def load_app_module():
     """apps/gradio_app.py of this source tree, imported as a module (it is not part of the wheel)."""
     import importlib.util
@@ -306,7 +295,7 @@ def _compress(args: argparse.Namespace) -> int:
         args.output.mkdir(parents=True, exist_ok=True)
     elif not args.output.parent.is_dir():
         raise SelganError(f"{args.output.parent}: no such folder")
-    preserve = _preserve_arg(args.preserve, codec)
+    preserve = codec.expand_preserve(args.preserve or None)
     inputs = _progress(args.inputs)
     for path in inputs:
         labels = _labels_for(path, args.labels, several)

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 import selgan
-from selgan.imageio import save_png_atomic, write_atomic
+from selgan.eval.metrics import psnr
+from selgan.imageio import load_rgb, save_png_atomic, write_atomic
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEMO_IMAGE = ASSETS / "demo_street.png"
@@ -36,14 +36,13 @@ def main(argv: list[str] | None = None) -> None:
     png = args.output / "demo_street_reconstruction.png"
     save_png_atomic(png, reconstruction)
 
-    original = np.asarray(Image.open(DEMO_IMAGE).convert("RGB"), dtype=np.float64)
-    psnr = 10 * np.log10(255**2 / np.mean((np.asarray(reconstruction, dtype=np.float64) - original) ** 2))
+    quality = psnr(load_rgb(DEMO_IMAGE), np.asarray(reconstruction))
     pixels = bitstream.width * bitstream.height
     print(f"model {args.model}, preserving {args.preserve}; {bitstream.width}×{bitstream.height} image")
     for name, size in bitstream.stream_sizes().items():
         print(f"  {name:<8} {size:>6} bytes  {size * 8 / pixels:.4f} bpp")
     print(f"  {'total':<8} {sgc.stat().st_size:>6} bytes  {bitstream.bpp:.4f} bpp (file size on disk)")
-    print(f"PSNR {psnr:.2f} dB over the whole image; encode {encoded - start:.2f} s, decode {decoded - decoded_start:.2f} s")
+    print(f"PSNR {quality:.2f} dB over the whole image; encode {encoded - start:.2f} s, decode {decoded - decoded_start:.2f} s")
     print(f"wrote {sgc} and {png}")
 
 

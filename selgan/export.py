@@ -14,6 +14,7 @@ import numpy as np
 from selgan.codec import build_codec
 from selgan.config import CodecConfig, from_dict
 from selgan.errors import SelganError
+from selgan.eval.metrics import psnr
 from selgan.pipeline import Codec
 from selgan.tables import fit_side_models, stored_label_maps
 from selgan.train.checkpoint import load_checkpoint
@@ -32,11 +33,10 @@ def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | No
         bitstream = codec.compress(image, preserve=preserve, labels=labels.astype(np.int64))
         data = bitstream.to_bytes()
         t1 = time.perf_counter()
-        out = np.asarray(codec.decompress(data), dtype=np.float64)
+        out = np.asarray(codec.decompress(data))
         t2 = time.perf_counter()
-        mse = np.mean((out - image) ** 2)
         bpps.append(len(data) * 8 / (image.shape[0] * image.shape[1]))
-        psnrs.append(10 * np.log10(255**2 / mse))
+        psnrs.append(psnr(image, out))
         enc.append(t1 - t0)
         dec.append(t2 - t1)
     return {"bpp": float(np.mean(bpps)), "psnr": float(np.mean(psnrs)),

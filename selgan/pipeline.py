@@ -59,13 +59,8 @@ class Codec:
         size = (rgb.shape[1], rgb.shape[0])
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         class_ids = None
-        if preserve == "default":
-            if not self.default_preserve:
-                raise ImageError(f"{self.model_id} has no default preserve set: name the classes")
-            preserve = self.default_preserve
+        preserve = self.expand_preserve(preserve)
         if preserve is not None:
-            if isinstance(preserve, str):
-                preserve = [p for p in preserve.split(",") if p.strip()]
             class_ids = resolve_classes(preserve, self.model.vocab)
             if not class_ids:
                 raise ImageError("the preserve set is empty; pass preserve=None for global compression")
@@ -83,6 +78,18 @@ class Codec:
         bitstream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
         self.check_identity(bitstream)
         return Image.fromarray(self.model.decompress_arrays(bitstream))
+
+    def expand_preserve(self, preserve: Sequence[str | int] | str | None) -> list[str | int] | None:
+        """A preserve argument as a list: "default" is the model's own set, a string is comma-separated."""
+        if preserve is None:
+            return None
+        if isinstance(preserve, str):
+            if preserve.strip() == "default":
+                if not self.default_preserve:
+                    raise ImageError(f"{self.model_id} has no default preserve set: name the classes")
+                return list(self.default_preserve)
+            return [p for p in preserve.split(",") if p.strip()]
+        return list(preserve)
 
     def check_identity(self, bitstream: Bitstream) -> None:
         """BitstreamError unless the file was made with exactly these weights."""
