@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", help="section.key=value, e.g. optim.steps=2000 data.crop=192")
     p.add_argument("--out", type=Path, required=True, help="run folder (checkpoint.pt, log.jsonl, tensorboard/)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--init", type=Path, help="start from another run's checkpoint (codec weights and step)")
+    p.add_argument("--init", help="start from another run's checkpoint (codec weights and step), "
+                   "or from shipped weights: a .safetensors file or a model name (step 0, new discriminator)")
     p.add_argument("--minutes", type=float, default=float("inf"), help="stop (and checkpoint) after this wall time")
     p.set_defaults(run=_train)
 
@@ -87,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", default="1,2,4", help="baseline resolutions 1/s (Lanczos down before, up after)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--stride", type=int, default=1, help="every Nth image (a spread-out subset of a video split)")
+    p.add_argument("--offset", type=int, default=0,
+                   help="start at this image: --stride 4 --offset 2 is a subset disjoint from --stride 4")
     p.add_argument("--global-reference", metavar="MODEL",
                    help="also code each image globally with MODEL: its bytes and PSNR in the preserved region")
     p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
@@ -167,9 +170,11 @@ def _eval(args: argparse.Namespace) -> int:
         pairs = [(p, args.labels / f"{p.stem}.png") for p in images]
     else:
         pairs = camvid_pairs(args.data, args.split)
-    if args.stride < 1:
-        raise SelganError("--stride must be at least 1")
-    pairs = pairs[:: args.stride][: args.limit]
+    if args.stride < 1 or args.offset < 0:
+        raise SelganError("--stride must be at least 1 and --offset at least 0")
+    pairs = pairs[args.offset :: args.stride][: args.limit]
+    if not pairs:
+        raise SelganError(f"no images to evaluate in {args.data} (split {args.split!r}, offset {args.offset})")
     segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
     preserve = codec.expand_preserve(args.preserve or None)
     scales = [int(s) for s in args.scales.split(",")]

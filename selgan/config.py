@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,15 +30,54 @@ class CodecConfig:
 
 
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
-    """Build a flat dataclass from a dict, rejecting unknown keys with their path."""
+    """Build a flat dataclass from a dict, rejecting unknown keys and values of the wrong type with their path."""
     if not isinstance(data, dict):
         raise SelganError(f"config section {where.rstrip('.') or cls.__name__} must be a mapping, got {data!r}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise SelganError(f"unknown config key(s) {', '.join(where + k for k in unknown)}; known: {', '.join(fields)}")
-    # Frozen configs hold tuples, YAML gives lists.
-    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
+    hints = typing.get_type_hints(cls)
+    return cls(**{key: _coerce(value, hints[key], where + key) for key, value in data.items()})
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    """One config value as its field's type.
+
+    YAML 1.1 reads `1e-4` (no dot) as a string and `3` where a float is meant as an int, so numbers are
+    converted; anything that cannot be is one clear error rather than a TypeError deep inside training.
+    """
+    args = typing.get_args(hint)
+    if type(None) in args:
+        if value is None:
+            return None
+        hint = next(a for a in args if a is not type(None))
+        args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise SelganError(f"{key} must be a list, got {value!r}")
+        return tuple(_coerce(v, args[0], f"{key}[{i}]") for i, v in enumerate(value))  # frozen configs hold tuples
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise SelganError(f"{key} must be true or false, got {value!r}")
+    if hint in (int, float):
+        number = value
+        if isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise SelganError(f"{key} must be a number, got {value!r}")
+        if hint is int:
+            if not float(number).is_integer():
+                raise SelganError(f"{key} must be a whole number, got {value!r}")
+            return int(number)
+        return float(number)
+    if hint is str and not isinstance(value, str):
+        raise SelganError(f"{key} must be a string, got {value!r}")
+    return value
 
 
 def to_dict(obj: Any) -> dict[str, Any]:

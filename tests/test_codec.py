@@ -52,7 +52,7 @@ def test_preserved_region_decodes_like_global(tiny_codec, val_frame):
     model = tiny_codec.model
     stored, coded = model.decode_side_info(sel)
     _, all_cells = model.decode_side_info(full)
-    classes = model._latent_classes(stored)
+    classes = model.latent_classes(stored)
     sym_sel = model.latent_model.decode(sel.streams["latent"], coded, classes)
     sym_full = model.latent_model.decode(full.streams["latent"], all_cells, classes)
     assert 0 < coded.sum() < coded.size
@@ -85,7 +85,7 @@ def test_decoding_is_deterministic_across_thread_counts(tiny_codec, val_frame):
         torch.set_num_threads(threads)
         bs = Bitstream.from_bytes(data)
         stored, coded = model.decode_side_info(bs)
-        results.append((stored, coded, model.latent_model.decode(bs.streams["latent"], coded, model._latent_classes(stored))))
+        results.append((stored, coded, model.latent_model.decode(bs.streams["latent"], coded, model.latent_classes(stored))))
     torch.set_num_threads(2)
     for a, b in zip(*results):
         assert (a == b).all()
@@ -119,7 +119,7 @@ def test_tiled_generation_matches_whole_image_closely(tiny_codec, val_frame):
     image, labels = val_frame
     bs = tiny_codec.compress(image, labels=labels)
     stored, coded = model.decode_side_info(bs)
-    symbols = model.latent_model.decode(bs.streams["latent"], coded, model._latent_classes(stored))
+    symbols = model.latent_model.decode(bs.streams["latent"], coded, model.latent_classes(stored))
     z_hat = model.quantizer.dequantize(torch.from_numpy(symbols))[None]
     noise = torch.randn(1, model.noise_channels, *coded.shape, generator=torch.Generator().manual_seed(0))
     mask = torch.ones(1, 1, *coded.shape)

@@ -90,6 +90,22 @@ def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
     assert Image.open(tmp_path / "report" / "crops.png").size == (160 * columns, (160 + 18) * 2)
 
 
+def test_eval_subsets_and_model_only(use_tiny_zoo, camvid, tmp_path, capsys):
+    from selgan.cli import main
+    from selgan.train.data import camvid_pairs
+
+    # --stride 4 --offset 2 picks frames disjoint from --stride 4 (for choosing a checkpoint without peeking).
+    code = main(["eval", "--model", "tiny-test", "--data", str(camvid), "--stride", "50", "--offset", "2", "--baselines", "",
+                 "--no-kid", "--no-segmenter", "--curve-images", "0", "--out", str(tmp_path / "r")])
+    assert code == 0
+    rows = json.loads((tmp_path / "r" / "per_image.json").read_text())
+    stems = [p.stem for p, _ in camvid_pairs(camvid, "val")[2::50]]
+    assert [r["image"] for r in rows] == stems and {r["codec"] for r in rows} == {"selgan"}
+    capsys.readouterr()
+    assert main(["eval", "--model", "tiny-test", "--data", str(camvid), "--offset", "100000", "--out", str(tmp_path / "n")]) == 2
+    assert "no images to evaluate" in capsys.readouterr().err
+
+
 def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
     from selgan.cli import main
 

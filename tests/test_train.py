@@ -93,6 +93,21 @@ def test_unknown_config_keys_and_bad_overrides():
         load_train_config(str(preset))
 
 
+def test_overrides_are_typed_by_their_field():
+    # YAML reads 1e-4 as a string and 1 as an int: both must become the float the field holds.
+    cfg = load_train_config(SMOKE, ["optim.lr=1e-4", "optim.lr_disc=1", "optim.steps=12.0", "data.scale_range=[0.5, 1]"])
+    assert cfg.optim.lr == 1e-4 and isinstance(cfg.optim.lr, float)
+    assert cfg.optim.lr_disc == 1.0 and isinstance(cfg.optim.lr_disc, float)
+    assert cfg.optim.steps == 12 and isinstance(cfg.optim.steps, int)
+    assert cfg.data.scale_range == (0.5, 1.0)
+    for bad, message in [("optim.lr=fast", "optim.lr must be a number"), ("optim.steps=2.5", "optim.steps must be a whole"),
+                         ("disc.spectral_norm=1", "disc.spectral_norm must be true or false"),
+                         ("data.layout=3", "data.layout must be a string"), ("data.scale_range=2", "data.scale_range must be a list")]:
+        with pytest.raises(SelganError, match=bad.split("=")[0]) as caught:
+            load_train_config(SMOKE, [bad])
+        assert message in str(caught.value)
+
+
 def records(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
 
@@ -159,6 +174,15 @@ def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
     assert codec.default_preserve == ("car", "road")
     default = codec.compress(image, labels=labels, preserve="default")
     assert default.preserved_classes == (3, 8)
+    # Shipped weights start a new run, by file or by name: their codec at step 0, tables left to export.
+    shipped = selgan.weights.load_codec(tmp_path / "zoo" / "mini.safetensors").state_dict()
+    for n, source in enumerate((str(tmp_path / "zoo" / "mini.safetensors"), "mini")):
+        out = tmp_path / f"from-{n}"
+        assert main(["train", SMOKE, "--out", str(out), "--init", source, f"data.root={camvid}", "optim.steps=0"]) == 0
+        state = torch.load(out / "checkpoint.pt", weights_only=True)
+        assert state["step"] == 0 and state["model"]["latent_model.cdf_table"].numel() == 0
+        assert all(torch.equal(state["model"][k], v) for k, v in shipped.items() if k != "latent_model.cdf_table")
+    assert main(["train", SMOKE, "--out", str(tmp_path / "x"), "--init", str(tmp_path / "nothing.safetensors")]) == 2
 
 
 def test_cli_overrides_may_follow_options(camvid, tmp_path):

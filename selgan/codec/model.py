@@ -99,7 +99,7 @@ class SelectiveCodec(nn.Module):
         """
         height, width = image.shape[:2]
         padded = pad_to_shape(image, padded_shape(height, width))
-        stored = self._stored_labels(labels, padded.shape[:2])
+        stored = self.file_labels(labels, padded.shape[:2])
         latent_shape = (padded.shape[0] // LATENT_STRIDE, padded.shape[1] // LATENT_STRIDE)
         streams: dict[str, bytes] = {}
         if labels is not None:
@@ -116,7 +116,7 @@ class SelectiveCodec(nn.Module):
         x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
         _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
-        streams["latent"] = self.latent_model.encode(symbols[0].numpy(), coded, self._latent_classes(stored))
+        streams["latent"] = self.latent_model.encode(symbols[0].numpy(), coded, self.latent_classes(stored))
         selective = preserved_classes is not None or painted_mask is not None
         return Bitstream(
             model_id=model_id,
@@ -133,7 +133,7 @@ class SelectiveCodec(nn.Module):
     def decompress_arrays(self, bitstream: Bitstream) -> np.ndarray:
         """Bitstream -> uint8 H×W×3 image. Raises BitstreamError on inconsistent streams."""
         stored, coded = self.decode_side_info(bitstream)
-        symbols = self.latent_model.decode(bitstream.streams.get("latent", b""), coded, self._latent_classes(stored))
+        symbols = self.latent_model.decode(bitstream.streams.get("latent", b""), coded, self.latent_classes(stored))
         absent = symbols == self.quantizer.centers.numel()
         z_hat = self.quantizer.dequantize(torch.from_numpy(np.where(absent, 0, symbols)))[None]
         generator = torch.Generator().manual_seed(bitstream.seed)
@@ -183,14 +183,16 @@ class SelectiveCodec(nn.Module):
             coded = np.ones(latent_shape, dtype=bool)
         return stored, coded
 
-    def _stored_labels(self, labels: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+    def file_labels(self, labels: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+        """The label map as the file stores it: padded to `shape`, downsampled by label_downsample."""
         if labels is None:
             stored_shape = (shape[0] // self.label_downsample, shape[1] // self.label_downsample)
             return np.full(stored_shape, self.vocab.ignore_id, dtype=np.int64)
         padded = pad_to_shape(labels, shape)
         return downsample_labels_np(padded, self.label_downsample, self.vocab.downsample_weights())
 
-    def _latent_classes(self, stored: np.ndarray) -> np.ndarray:
+    def latent_classes(self, stored: np.ndarray) -> np.ndarray:
+        """One class per latent cell (the context the latent's entropy model is conditioned on)."""
         return downsample_labels_np(stored, LATENT_STRIDE // self.label_downsample, self.vocab.downsample_weights())
 
     def _label_model(self) -> LabelMapModel:

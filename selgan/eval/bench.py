@@ -62,13 +62,13 @@ def bench_size(codec: Codec, segmenter: Segmenter | None, image: np.ndarray, run
     else:
         labels = np.zeros((height, width), dtype=np.int64)
     padded = pad_to_shape(image, padded_shape(height, width))
-    stored = model._stored_labels(labels, padded.shape[:2])
+    stored = model.file_labels(labels, padded.shape[:2])
     x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
     one_hot = one_hot_labels(torch.from_numpy(stored)[None], model.vocab.num_classes)
     row["encoder_s"], z = timed(lambda: model.encoder(x * 2 - 1, one_hot), runs)
     _, symbols, _ = model.quantizer(z)
     coded = np.ones(symbols.shape[-2:], dtype=bool)
-    classes = model._latent_classes(stored)
+    classes = model.latent_classes(stored)
 
     def entropy_encode():
         return model.label_model.encode(stored), model.latent_model.encode(symbols[0].numpy(), coded, classes)
@@ -119,7 +119,7 @@ def batched_images_per_s(codec: Codec, image: np.ndarray, batch: int = 8) -> flo
     x = torch.nn.functional.pad(x, (0, w - image.shape[1], 0, h - image.shape[0]), mode="replicate")
     stored = np.full((h // model.label_downsample, w // model.label_downsample), 0)
     one_hot = one_hot_labels(torch.from_numpy(stored)[None].expand(batch, -1, -1), model.vocab.num_classes)
-    classes = model._latent_classes(stored)
+    classes = model.latent_classes(stored)
 
     def run():
         _, symbols, _ = model.quantizer(model.encoder(x * 2 - 1, one_hot))

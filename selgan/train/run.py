@@ -6,6 +6,7 @@ Many: `torchrun --nproc_per_node=N -m selgan train CONFIG --out DIR` (same flags
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import warnings
 from pathlib import Path
@@ -130,16 +131,41 @@ def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
     raise SelganError(f"optim.amp must be auto, bf16 or none, got {amp!r}")
 
 
+def load_init_source(source: Path | str) -> dict:
+    """A run's checkpoint, or shipped weights (a .safetensors file or a zoo model name) as a step-0 start.
+
+    Shipped weights hold the codec only, in fp16 with frozen coding tables: training continues from
+    fp32 copies with a new discriminator, and export fits the tables again.
+    """
+    from selgan import zoo
+    from selgan.tensorfile import read_tagged
+    from selgan.weights import FORMAT, load_codec
+
+    path = Path(source)
+    if path.suffix != ".safetensors" and not path.exists() and str(source) in zoo.specs("codec"):
+        path = zoo.weights_path(zoo.get_spec(str(source), "codec"))
+    if path.suffix != ".safetensors":
+        return load_checkpoint(path)
+    if not path.is_file():
+        raise SelganError(f"{path}: no such weights file")
+    codec = load_codec(path)
+    model = codec.state_dict()
+    model["latent_model.cdf_table"] = model["latent_model.cdf_table"][:0]  # a training codec holds no tables yet
+    codec_config = json.loads(read_tagged(path, FORMAT)[1]["config"])
+    return {"model": model, "config": codec_config, "codec_config": codec_config, "step": 0}
+
+
 def train_main(config: str | None, out: Path, overrides: list[str], resume: bool, minutes: float,
                init: Path | None = None) -> int:
-    """Run (or continue, with resume) a training run in `out`; `init` starts from another run's codec weights and step."""
+    """Run (or continue, with resume) a training run in `out`; `init` starts from another run's codec weights and step,
+    or from shipped weights (load_init_source)."""
     dist = init_distributed()
     try:
         ckpt = out / "checkpoint.pt"
         if ckpt.exists() and not resume:
             raise SelganError(f"{ckpt} exists: pass --resume to continue it, or choose another --out")
         source = ckpt if ckpt.exists() else init
-        state = load_checkpoint(source) if source is not None else None
+        state = load_init_source(source) if source is not None else None
         cfg = resolve_config(config, overrides, state, resumed=source == ckpt)
         if cfg.run.threads:
             torch.set_num_threads(cfg.run.threads)
