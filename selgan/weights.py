@@ -34,13 +34,18 @@ def save_codec(model: SelectiveCodec, cfg: CodecConfig, path: str | Path, half: 
 
 def load_codec(path: str | Path) -> SelectiveCodec:
     """Read a file written by save_codec into an eval-mode model ready to code."""
+    return load_codec_and_config(path)[0]
+
+
+def load_codec_and_config(path: str | Path) -> tuple[SelectiveCodec, CodecConfig]:
+    """load_codec, plus the config the file was saved with (to train further from shipped weights)."""
     tensors, metadata = read_tagged(path, FORMAT)
     cfg = from_dict(CodecConfig, json.loads(metadata["config"]))
     model = build_codec(cfg)
     model.label_model = LabelMapModel(model.vocab.num_classes, tensors.pop("label_model.table").numpy().astype("uint32"))
     model.mask_model = MaskModel(tensors.pop("mask_model.table").numpy().astype("uint32"))
     model.load_state_dict(tensors)
-    return model.eval()
+    return model.eval(), cfg
 
 
 def sha256_file(path: str | Path) -> str:

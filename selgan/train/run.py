@@ -6,7 +6,6 @@ Many: `torchrun --nproc_per_node=N -m selgan train CONFIG --out DIR` (same flags
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import warnings
 from pathlib import Path
@@ -138,8 +137,8 @@ def load_init_source(source: Path | str) -> dict:
     fp32 copies with a new discriminator, and export fits the tables again.
     """
     from selgan import zoo
-    from selgan.tensorfile import read_tagged
-    from selgan.weights import FORMAT, load_codec
+    from selgan.config import to_dict
+    from selgan.weights import load_codec_and_config
 
     path = Path(source)
     if path.suffix != ".safetensors" and not path.exists() and str(source) in zoo.specs("codec"):
@@ -148,15 +147,15 @@ def load_init_source(source: Path | str) -> dict:
         return load_checkpoint(path)
     if not path.is_file():
         raise SelganError(f"{path}: no such weights file")
-    codec = load_codec(path)
+    codec, cfg = load_codec_and_config(path)
     model = codec.state_dict()
     model["latent_model.cdf_table"] = model["latent_model.cdf_table"][:0]  # a training codec holds no tables yet
-    codec_config = json.loads(read_tagged(path, FORMAT)[1]["config"])
+    codec_config = to_dict(cfg)
     return {"model": model, "config": codec_config, "codec_config": codec_config, "step": 0}
 
 
 def train_main(config: str | None, out: Path, overrides: list[str], resume: bool, minutes: float,
-               init: Path | None = None) -> int:
+               init: Path | str | None = None) -> int:
     """Run (or continue, with resume) a training run in `out`; `init` starts from another run's codec weights and step,
     or from shipped weights (load_init_source)."""
     dist = init_distributed()
