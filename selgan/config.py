@@ -27,6 +27,7 @@ class CodecConfig:
     upsample_widths: tuple[int, ...] = (128, 64, 32, 16)
     noise_channels: int = 4
     label_downsample: int = 8
+    generator: str = "concat"  # concat | spade (selgan/codec/__init__.py)
 
 
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:

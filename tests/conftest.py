@@ -37,7 +37,7 @@ def tiny_zoo(tmp_path_factory, camvid) -> Path:
     from selgan.tables import fit_side_models, stored_label_maps
     from selgan.train.data import camvid_pairs
     from selgan.segment.builtin import save_segmenter
-    from selgan.segment.network import StreetSegNet
+    from selgan.segment.smp_net import SegNetConfig, build_segnet
     from selgan.weights import save_codec, sha256_file
 
     torch.manual_seed(0)
@@ -48,8 +48,8 @@ def tiny_zoo(tmp_path_factory, camvid) -> Path:
     fit_side_models(model, stored_label_maps(model, labels))
     folder = tmp_path_factory.mktemp("zoo")
     sha = save_codec(model, cfg, folder / "tiny-test.safetensors")
-    seg_config = {"widths": [8, 8, 16, 16], "decoder_width": 8, "num_classes": 11}
-    save_segmenter(StreetSegNet(11, (8, 8, 16, 16), 8).eval(), seg_config, "camvid", folder / "tiny-seg.safetensors")
+    seg_config = SegNetConfig(arch="fpn", decoder_channels=64)  # random weights: shapes and plumbing only
+    save_segmenter(build_segnet(seg_config).eval(), seg_config, "camvid", folder / "tiny-seg.safetensors")
     manifest = {"models": {
         "tiny-test": {"file": "tiny-test.safetensors", "sha256": sha, "card": "none", "description": "test model",
                       "url": None, "segmenter": "tiny-seg"},

@@ -121,14 +121,14 @@ def test_tiled_generation_matches_whole_image_closely(tiny_codec, val_frame):
     stored, coded = model.decode_side_info(bs)
     symbols = model.latent_model.decode(bs.streams["latent"], coded, model.latent_classes(stored))
     z_hat = model.quantizer.dequantize(torch.from_numpy(symbols))[None]
-    noise = torch.randn(1, model.noise_channels, *coded.shape, generator=torch.Generator().manual_seed(0))
+    noises = model.draw_noise(1, coded.shape, generator=torch.Generator().manual_seed(0))
     mask = torch.ones(1, 1, *coded.shape)
     from selgan.codec.layers import one_hot_labels
 
     one_hot = one_hot_labels(torch.from_numpy(stored)[None], model.vocab.num_classes)
     with torch.no_grad():
-        whole = model.generate_tiled(z_hat, mask, one_hot, noise, tile=1000)
-        tiled = model.generate_tiled(z_hat, mask, one_hot, noise, tile=8, halo=4)
+        whole = model.generate_tiled(z_hat, mask, one_hot, noises, tile=1000)
+        tiled = model.generate_tiled(z_hat, mask, one_hot, noises, tile=8, halo=4)
     diff = np.abs(whole.astype(int) - tiled.astype(int))
     assert whole.shape == tiled.shape == (368, 480, 3)
     assert diff.mean() < 0.5 and np.percentile(diff, 99.9) <= 8

@@ -8,7 +8,7 @@ from selgan.errors import ImageError, ModelNotFoundError, SelganError, UnknownCl
 from selgan.segment import SegMap, get_mapping, get_segmenter, get_vocabulary, load_vocabulary, read_label_png
 from selgan.segment.detectron2_backend import Detectron2Segmenter, outputs_to_labels
 from selgan.segment.labelfile import label_path_for
-from selgan.segment.network import StreetSegNet
+from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet
 
 # Transcribed from cityscapesScripts' helpers/labels.py: labelId -> trainId (255 = ignored).
 OFFICIAL_TRAIN_IDS = [255, 255, 255, 255, 255, 255, 255, 0, 1, 255, 255, 2, 3, 4, 255, 255, 255, 5, 255, 6, 7, 8, 9,
@@ -96,18 +96,34 @@ def test_segmap_resize_colour_overlay_overrides():
         segmap.with_overrides(np.ones((3, 3), bool), 5)
 
 
-def test_builtin_network_shapes_and_determinism():
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_segmenter_networks_start_from_imagenet_weights(arch):
+    from selgan.backbones import efficientnet_lite_state_dict
+
     torch.manual_seed(0)
-    net = StreetSegNet(11, (8, 8, 16, 16), 8).eval()
+    net = build_segnet(SegNetConfig(arch=arch, decoder_channels=64), pretrained_encoder=True).eval()
+    reference = efficientnet_lite_state_dict()
+    encoder = net.encoder.model.state_dict()
+    assert all(torch.equal(encoder[k], reference[k]) for k in encoder)
     x = torch.rand(1, 3, 64, 96)
     with torch.no_grad():
         a, b = net(x), net(x)
     assert a.shape == (1, 11, 64, 96) and torch.equal(a, b)
+    with pytest.raises(SelganError, match="unknown segmenter architecture"):
+        build_segnet(SegNetConfig(arch="unet"))
 
 
 def test_builtin_backend_from_the_zoo(use_tiny_zoo, val_frame):
     segmap = get_segmenter("builtin", name="tiny-seg").segment(val_frame[0])
     assert segmap.size == (480, 360) and segmap.labels.max() < 11
+    # Confidence is the winning class's probability: in [1/11, 1], resized and overridden with the labels.
+    assert segmap.confidence.shape == (360, 480) and segmap.confidence.min() >= 1 / 11 - 1e-6
+    assert segmap.confidence.max() <= 1 + 1e-6
+    small = segmap.resize((240, 180))
+    assert small.confidence.shape == (180, 240)
+    painted = segmap.with_overrides(np.ones((360, 480), bool), 3)
+    assert painted.confidence.min() == 1.0 and not painted.uncertain().any()
+    assert segmap.uncertain(1.01).all()
     with pytest.raises(ModelNotFoundError, match="unknown model"):
         get_segmenter("builtin", name="nope")
 

@@ -62,10 +62,10 @@ def test_folder_reader_and_its_errors(camvid, tmp_path):
 
 def test_discriminator_outputs_nested_scales_and_layers():
     disc = MultiScaleDiscriminator(num_classes=12, num_scales=3, base_width=8, num_layers=3)
-    out = disc(torch.rand(2, 3, 128, 128), torch.rand(2, 12, 16, 16))
+    out = disc(disc.embed(torch.rand(2, 3, 128, 128)), torch.rand(2, 12, 16, 16))
     assert len(out) == 3 and all(len(scale) == 5 for scale in out)
     assert out[0][-1].shape[1] == 1 and out[1][0].shape[-1] == out[0][0].shape[-1] // 2
-    assert MultiScaleDiscriminator(12, 2, 8, 2, spectral_norm=True)(torch.rand(1, 3, 32, 32), torch.rand(1, 12, 4, 4))
+    assert MultiScaleDiscriminator(12, 2, 8, 2, spectral_norm=True)([torch.rand(1, 3, 32, 32)], torch.rand(1, 12, 4, 4))
 
 
 def test_losses_on_known_inputs():

@@ -1,22 +1,42 @@
 """The codec: encoder, quantiser, generator and the SelectiveCodec model."""
+from torch import nn
+
+from selgan.codec.encoder import Encoder
+from selgan.codec.generator import Generator
 from selgan.codec.model import LATENT_STRIDE, SelectiveCodec
+from selgan.codec.quantizer import Quantizer
+from selgan.codec.spade import SemanticGenerator
 from selgan.config import CodecConfig
+from selgan.entropy import LatentContextModel
+from selgan.errors import SelganError
 from selgan.segment.vocab import get_vocabulary
+
+# model.generator in a config: 'concat' (one-hot labels concatenated per stage; the first shipped models)
+# or 'spade' (spatially-adaptive normalisation from the label map, per-stage noise).
+GENERATORS = {"concat": Generator, "spade": SemanticGenerator}
+
+
+def build_generator(kind: str, latent_channels: int, num_classes: int, width: int, blocks: int,
+                    upsample_widths: tuple[int, ...], noise_channels: int) -> nn.Module:
+    """A generator by its config name."""
+    if kind not in GENERATORS:
+        raise SelganError(f"unknown model.generator {kind!r}; choose from {', '.join(GENERATORS)}")
+    return GENERATORS[kind](latent_channels, num_classes, width, blocks, upsample_widths, noise_channels)
 
 
 def build_codec(cfg: CodecConfig) -> SelectiveCodec:
     """Config -> model (the only place a CodecConfig is unpacked)."""
+    vocab = get_vocabulary(cfg.vocabulary)
+    k = vocab.num_classes
     return SelectiveCodec(
-        vocab=get_vocabulary(cfg.vocabulary),
-        latent_channels=cfg.latent_channels,
-        num_centers=cfg.num_centers,
-        encoder_widths=tuple(cfg.encoder_widths),
-        generator_width=cfg.generator_width,
-        generator_blocks=cfg.generator_blocks,
-        upsample_widths=tuple(cfg.upsample_widths),
-        noise_channels=cfg.noise_channels,
+        vocab=vocab,
+        encoder=Encoder(cfg.latent_channels, tuple(cfg.encoder_widths), k),
+        quantizer=Quantizer(cfg.num_centers),
+        generator=build_generator(cfg.generator, cfg.latent_channels, k, cfg.generator_width, cfg.generator_blocks,
+                                  tuple(cfg.upsample_widths), cfg.noise_channels),
+        latent_model=LatentContextModel(cfg.latent_channels, cfg.num_centers, k),
         label_downsample=cfg.label_downsample,
     )
 
 
-__all__ = ["LATENT_STRIDE", "SelectiveCodec", "build_codec"]
+__all__ = ["GENERATORS", "LATENT_STRIDE", "SelectiveCodec", "build_codec"]

@@ -23,7 +23,7 @@ class UpStage(nn.Module):
 
 
 class Generator(nn.Module):
-    """Residual blocks at 1/16, four label-conditioned upsampling stages, RGB out in [-1, 1]."""
+    """Residual blocks at 1/16, four label-conditioned upsampling stages, RGB out in [-1, 1] (labels concatenated)."""
 
     def __init__(
         self,
@@ -46,12 +46,16 @@ class Generator(nn.Module):
         self.ups = nn.ModuleList(UpStage(a, b, num_classes) for a, b in zip(channels[:-1], channels[1:]))
         self.tail = nn.Conv2d(channels[-1], 3, 3, padding=1, padding_mode="reflect")
 
+    def noise_shapes(self) -> list[tuple[int, int]]:
+        """(channels, resolution factor over the latent grid) of each noise input: one, at the latent's."""
+        return [(self.noise_channels, 1)]
+
     def forward(
-        self, z_hat: torch.Tensor, latent_mask: torch.Tensor, labels_one_hot: torch.Tensor, noise: torch.Tensor
+        self, z_hat: torch.Tensor, latent_mask: torch.Tensor, labels_one_hot: torch.Tensor, noises: list[torch.Tensor]
     ) -> torch.Tensor:
-        # z_hat: N,C,h,w; latent_mask: N,1,h,w; labels_one_hot: N,K,H/8,W/8; noise: N,Z,h,w
+        # z_hat: N,C,h,w; latent_mask: N,1,h,w; labels_one_hot: N,K,H/8,W/8; noises: [N,Z,h,w]
         labels16 = resize_one_hot(labels_one_hot, z_hat.shape[-2:])
-        x = self.head(torch.cat([z_hat * latent_mask, latent_mask, labels16, noise], dim=1))
+        x = self.head(torch.cat([z_hat * latent_mask, latent_mask, labels16, noises[0]], dim=1))
         x = self.blocks(x)
         for up in self.ups:
             x = up(x, labels_one_hot)

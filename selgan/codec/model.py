@@ -7,7 +7,6 @@ from torch import nn
 
 from selgan.bitstream import Bitstream, Mode
 from selgan.codec.encoder import Encoder
-from selgan.codec.generator import Generator
 from selgan.codec.layers import one_hot_labels
 from selgan.codec.quantizer import Quantizer
 from selgan.entropy import LabelMapModel, LatentContextModel, MaskModel
@@ -39,13 +38,10 @@ class SelectiveCodec(nn.Module):
     def __init__(
         self,
         vocab: Vocabulary,
-        latent_channels: int = 4,
-        num_centers: int = 5,
-        encoder_widths: tuple[int, ...] = (32, 64, 128, 192),
-        generator_width: int = 192,
-        generator_blocks: int = 6,
-        upsample_widths: tuple[int, ...] = (128, 64, 32, 16),
-        noise_channels: int = 4,
+        encoder: Encoder,
+        quantizer: Quantizer,
+        generator: nn.Module,
+        latent_model: LatentContextModel,
         label_downsample: int = 8,
     ) -> None:
         super().__init__()
@@ -53,16 +49,21 @@ class SelectiveCodec(nn.Module):
             raise ValueError("label_downsample must divide the latent stride 16")
         self.vocab = vocab
         self.label_downsample = label_downsample
-        self.noise_channels = noise_channels
-        k = vocab.num_classes
-        self.encoder = Encoder(latent_channels, encoder_widths, k)
-        self.quantizer = Quantizer(num_centers)
-        self.generator = Generator(latent_channels, k, generator_width, generator_blocks, upsample_widths, noise_channels)
-        self.latent_model = LatentContextModel(latent_channels, num_centers, k)
+        self.encoder = encoder
+        self.quantizer = quantizer
+        self.generator = generator  # Generator or SemanticGenerator: the same call and noise_shapes()
+        self.latent_model = latent_model
         self.register_buffer("class_weights", torch.from_numpy(vocab.downsample_weights()), persistent=False)
         # Fitted from data by export, not by gradient descent (see entropy/labels.py, entropy/mask.py).
         self.label_model: LabelMapModel | None = None
         self.mask_model: MaskModel | None = None
+
+    def draw_noise(self, batch: int, latent_shape: tuple[int, int], device=None,
+                   generator: torch.Generator | None = None) -> list[torch.Tensor]:
+        """The generator's noise inputs for a latent grid of latent_shape, in its noise_shapes() order."""
+        h, w = latent_shape
+        return [torch.randn(batch, channels, h * factor, w * factor, generator=generator, device=device)
+                for channels, factor in self.generator.noise_shapes()]
 
     # ---- training -------------------------------------------------------------------------
     def forward(self, x: torch.Tensor, labels: torch.Tensor, latent_mask: torch.Tensor) -> dict:
@@ -73,8 +74,8 @@ class SelectiveCodec(nn.Module):
         classes = downsample_labels(labels, LATENT_STRIDE // self.label_downsample, self.class_weights)
         coded = latent_mask.bool()
         bits = self.latent_model.bits(symbols, soft, coded, classes)
-        noise = torch.randn(x.shape[0], self.noise_channels, *z.shape[-2:], device=x.device)
-        x_hat = self.generator(z_hat, latent_mask.to(z_hat.dtype), one_hot, noise)
+        noises = self.draw_noise(x.shape[0], z.shape[-2:], x.device)
+        x_hat = self.generator(z_hat, latent_mask.to(z_hat.dtype), one_hot, noises)
         return {"x_hat": (x_hat + 1) / 2, "bits": {"latent": bits}, "symbols": symbols}
 
     def stored_labels(self, labels: torch.Tensor) -> torch.Tensor:
@@ -129,21 +130,26 @@ class SelectiveCodec(nn.Module):
             streams=streams,
         )
 
+    def decode_symbols(self, bitstream: Bitstream) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What a file's streams decode to: the stored label map, the latent mask and the latent symbols
+        (C×h×w, the number of centres where a cell is not coded). Exact integers, the same on every machine."""
+        stored, coded = self.decode_side_info(bitstream)
+        symbols = self.latent_model.decode(bitstream.streams.get("latent", b""), coded, self.latent_classes(stored))
+        return stored, coded, symbols
+
     @torch.no_grad()
     def decompress_arrays(self, bitstream: Bitstream) -> np.ndarray:
         """Bitstream -> uint8 H×W×3 image. Raises BitstreamError on inconsistent streams."""
-        stored, coded = self.decode_side_info(bitstream)
-        symbols = self.latent_model.decode(bitstream.streams.get("latent", b""), coded, self.latent_classes(stored))
+        stored, coded, symbols = self.decode_symbols(bitstream)
         absent = symbols == self.quantizer.centers.numel()
         z_hat = self.quantizer.dequantize(torch.from_numpy(np.where(absent, 0, symbols)))[None]
-        generator = torch.Generator().manual_seed(bitstream.seed)
-        noise = torch.randn(1, self.noise_channels, *coded.shape, generator=generator)
+        noises = self.draw_noise(1, coded.shape, generator=torch.Generator().manual_seed(bitstream.seed))
         mask = torch.from_numpy(coded)[None, None].float()
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
-        image = self.generate_tiled(z_hat, mask, one_hot, noise)
+        image = self.generate_tiled(z_hat, mask, one_hot, noises)
         return image[: bitstream.height, : bitstream.width]
 
-    def generate_tiled(self, z_hat, mask, one_hot, noise, tile: int = TILE, halo: int = HALO) -> np.ndarray:
+    def generate_tiled(self, z_hat, mask, one_hot, noises, tile: int = TILE, halo: int = HALO) -> np.ndarray:
         """Run the generator over latent tiles with overlapping context; uint8 H×W×3 of the padded size."""
         h, w = z_hat.shape[-2:]
         ratio = LATENT_STRIDE // self.label_downsample
@@ -154,7 +160,8 @@ class SelectiveCodec(nn.Module):
                 ya, xa, yb, xb = max(0, y0 - halo), max(0, x0 - halo), min(h, y1 + halo), min(w, x1 + halo)
                 x_hat = self.generator(
                     z_hat[..., ya:yb, xa:xb], mask[..., ya:yb, xa:xb],
-                    one_hot[..., ya * ratio : yb * ratio, xa * ratio : xb * ratio], noise[..., ya:yb, xa:xb],
+                    one_hot[..., ya * ratio : yb * ratio, xa * ratio : xb * ratio],
+                    [noise[..., ya * f : yb * f, xa * f : xb * f] for noise, (_, f) in zip(noises, self.generator.noise_shapes())],
                 )
                 crop = x_hat[0, :, (y0 - ya) * LATENT_STRIDE : (y1 - ya) * LATENT_STRIDE,
                              (x0 - xa) * LATENT_STRIDE : (x1 - xa) * LATENT_STRIDE]

@@ -81,9 +81,9 @@ def bench_size(codec: Codec, segmenter: Segmenter | None, image: np.ndarray, run
 
     row["entropy_decode_s"], _ = timed(entropy_decode, runs)
     z_hat = model.quantizer.dequantize(symbols)
-    noise = torch.zeros(1, model.noise_channels, *coded.shape)
+    noises = model.draw_noise(1, coded.shape)
     mask = torch.ones(1, 1, *coded.shape)
-    row["generator_s"], _ = timed(lambda: model.generate_tiled(z_hat, mask, one_hot, noise), runs)
+    row["generator_s"], _ = timed(lambda: model.generate_tiled(z_hat, mask, one_hot, noises), runs)
     row["encode_total_s"] = row.get("segment_s", 0) + row["encoder_s"] + row["entropy_encode_s"]
     row["decode_total_s"] = row["entropy_decode_s"] + row["generator_s"]
     row["bytes"] = len(label_bytes) + len(latent_bytes)
@@ -106,7 +106,7 @@ def flops_480(codec: Codec) -> dict:
     latent = (1, 1, h // LATENT_STRIDE, w // LATENT_STRIDE)
     counter = FlopCounterMode(display=False)
     with counter:
-        model.generator(z, torch.ones(latent), one_hot, torch.zeros(1, model.noise_channels, *latent[-2:]))
+        model.generator(z, torch.ones(latent), one_hot, model.draw_noise(1, latent[-2:]))
     return {"encoder_gflop": encoder_flops / 1e9, "generator_gflop": counter.get_total_flops() / 1e9}
 
 

@@ -80,6 +80,8 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
         predicted, vocab = _segment(segmenter, recon, codec), codec.model.vocab
         if sample.labels is not None:
             row["miou_gt"] = miou(predicted, sample.labels, vocab.num_classes, vocab.ignore_id)
+            if (~mask).any():  # what the generator painted from the label map alone
+                row["miou_gt_synthesised"] = miou(predicted[~mask], sample.labels[~mask], vocab.num_classes, vocab.ignore_id)
         row["miou_self"] = miou(predicted, reference, vocab.num_classes, vocab.ignore_id)
     return row
 
@@ -125,7 +127,7 @@ def summarise(rows: list[dict]) -> list[dict]:
         fitted = [r for r in items if r["fits"]]
         entry = {"codec": name, "fits": f"{len(fitted)}/{len(items)}"}
         for key in ("bpp", "bytes", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
-                    "msssim_synthesised", "miou_gt", "miou_self", "global_ref_bytes", "global_ref_psnr_preserved"):
+                    "msssim_synthesised", "miou_gt", "miou_gt_synthesised", "miou_self", "global_ref_bytes", "global_ref_psnr_preserved"):
             values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
             entry[key] = float(np.mean(values)) if values else None
         summary.append(entry)
@@ -142,8 +144,8 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
         writer.writerows(rows)
     (out / "per_image.json").write_text(json.dumps(rows, indent=1))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt", "miou_self",
-               "kid", "fid"]
+    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt",
+               "miou_gt_synthesised", "miou_self", "kid", "fid"]
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for entry in summary:
         cells = [_fmt(entry.get(c)) for c in columns]

@@ -45,9 +45,14 @@ class MultiScaleDiscriminator(nn.Module):
             PatchDiscriminator(3 + num_classes, base_width, num_layers, spectral_norm) for _ in range(num_scales)
         )
 
-    def forward(self, image: torch.Tensor, labels_one_hot: torch.Tensor) -> list[list[torch.Tensor]]:
-        # image: N,3,H,W in [0,1]; labels_one_hot: N,K,h,w at any resolution (resized to the image's)
-        labels = F.interpolate(labels_one_hot, size=image.shape[-2:], mode="nearest")
+    def embed(self, image: torch.Tensor) -> list[torch.Tensor]:
+        """Nothing is frozen here: the image itself, as a one-level list (ProjectedDiscriminator's interface)."""
+        return [image]
+
+    def forward(self, embedded: list[torch.Tensor], labels_one_hot: torch.Tensor) -> list[list[torch.Tensor]]:
+        # embedded: [N,3,H,W in [0,1]]; labels_one_hot: N,K,h,w at any resolution (resized to the image's)
+        image = embedded[0]
+        labels = F.interpolate(labels_one_hot, size=image.shape[-2:], mode="nearest").to(image.dtype)
         x = torch.cat([image * 2 - 1, labels], dim=1)
         outputs = []
         for i, disc in enumerate(self.scales):

@@ -1,38 +1,43 @@
-"""Perceptual loss over any frozen feature network (VGG when its weights are local, else our segmenter)."""
+"""Perceptual loss (LPIPS-style) over a frozen ImageNet network: EfficientNet-Lite offline, VGG16 when cached."""
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-FeatureFn = Callable[[torch.Tensor], list[torch.Tensor]]
+from selgan.errors import SelganError
+
+PERCEPTUAL_NETWORKS = ("efficientnet", "vgg", "auto", "none")
 
 
 class PerceptualLoss(nn.Module):
-    """Mean L1 distance between normalised feature maps of x_hat and x (both N,3,H,W in [0,1])."""
+    """Distance between unit-normalised feature maps of x_hat and x (N,3,H,W in [0,1]), per pixel weighted.
 
-    def __init__(self, features: FeatureFn, modules: list[nn.Module], name: str) -> None:
+    At each level: squared difference of channel-normalised features, summed over channels (as LPIPS,
+    without its learned per-channel weights, which exist only for AlexNet/VGG/SqueezeNet), times the
+    weight map resized to that level, averaged over pixels; the mean over levels is returned.
+    """
+
+    def __init__(self, features: nn.Module, name: str) -> None:
         super().__init__()
-        self.features = features
-        self.frozen = nn.ModuleList(modules)
+        self.features = features  # image in [0,1] -> list of feature maps; frozen, eval mode
         self.name = name
-        for p in self.frozen.parameters():
-            p.requires_grad_(False)
-        self.frozen.eval()
+        self.features.requires_grad_(False)
 
     def train(self, mode: bool = True) -> "PerceptualLoss":
         return super().train(False)  # the feature network stays in eval mode (BatchNorm statistics frozen)
 
-    def forward(self, x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x_hat: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
         with torch.no_grad():
             targets = self.features(x)
         total = 0.0
         for f, t in zip(self.features(x_hat), targets):
-            total = total + F.l1_loss(_unit(f), _unit(t))
+            distance = (_unit(f.float()) - _unit(t.float())).pow(2).sum(dim=1, keepdim=True)  # N,1,h,w
+            if weight is not None:
+                distance = distance * F.adaptive_avg_pool2d(weight, distance.shape[-2:])
+            total = total + distance.mean()
         return total / len(targets)
 
 
@@ -41,48 +46,51 @@ def _unit(f: torch.Tensor) -> torch.Tensor:
 
 
 def vgg_weights_path() -> Path:
-    """Where torchvision caches VGG16's ImageNet weights."""
+    """Where torchvision caches VGG16's ImageNet weights (present for users who have downloaded them)."""
     from torchvision.models import VGG16_Weights
 
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(VGG16_Weights.IMAGENET1K_V1.url).name
 
 
-def _vgg_features(path: Path) -> PerceptualLoss:
-    from torchvision.models import vgg16
+class VGGFeatures(nn.Module):
+    """VGG16 relu1_2, relu2_2, relu3_3, relu4_3 of images in [0,1]."""
 
-    net = vgg16(weights=None)
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    body = net.features[:23]  # up to relu4_3
-    taps = {3, 8, 15, 22}
-    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    TAPS = (3, 8, 15, 22)
 
-    def features(x: torch.Tensor) -> list[torch.Tensor]:
-        out, h = [], (x - mean.to(x)) / std.to(x)
-        for i, layer in enumerate(body):
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        from torchvision.models import vgg16
+
+        net = vgg16(weights=None)
+        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        self.body = net.features[:23]
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1), persistent=False)
+        self.eval()
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        out, h = [], (x - self.mean) / self.std
+        for i, layer in enumerate(self.body):
             h = layer(h)
-            if i in taps:
+            if i in self.TAPS:
                 out.append(h)
         return out
 
-    return PerceptualLoss(features, [body], "vgg16")
 
-
-def build_perceptual_loss(kind: str, segmenter_name: str | None = None) -> PerceptualLoss | None:
-    """kind: 'vgg', 'segmenter', 'auto' (VGG if local, else the segmenter) or 'none'. None with a warning when unavailable."""
+def build_perceptual_loss(kind: str, efficientnet: nn.Module | None = None) -> PerceptualLoss | None:
+    """kind: 'efficientnet' (offline wheel), 'vgg' (torchvision's cache), 'auto' (VGG if cached, else
+    EfficientNet) or 'none'. `efficientnet` reuses an already built FeaturePyramid (e.g. the discriminator's)."""
+    if kind not in PERCEPTUAL_NETWORKS:
+        raise SelganError(f"unknown loss.perceptual {kind!r}; choose from {', '.join(PERCEPTUAL_NETWORKS)}")
     if kind == "none":
         return None
-    if kind in ("vgg", "auto") and vgg_weights_path().is_file():
-        return _vgg_features(vgg_weights_path())
-    if kind == "vgg":
-        warnings.warn(f"perceptual loss off: VGG16 weights not found at {vgg_weights_path()}", stacklevel=2)
-        return None
-    from selgan.errors import ModelNotFoundError
-    from selgan.segment import DEFAULT_SEGMENTER, get_segmenter
+    if kind == "vgg" or (kind == "auto" and vgg_weights_path().is_file()):
+        if not vgg_weights_path().is_file():
+            raise SelganError(f"loss.perceptual=vgg: VGG16 weights not found at {vgg_weights_path()} "
+                              "(download them once with torchvision, or use efficientnet)")
+        return PerceptualLoss(VGGFeatures(vgg_weights_path()), "vgg16")
+    if efficientnet is None:
+        from selgan.backbones import FeaturePyramid
 
-    try:
-        segmenter = get_segmenter("builtin", name=segmenter_name or DEFAULT_SEGMENTER)
-    except ModelNotFoundError as exc:
-        warnings.warn(f"perceptual loss off: no VGG16 weights and no segmenter ({exc})", stacklevel=2)
-        return None
-    return PerceptualLoss(segmenter.features, [segmenter.network], "segmenter")
+        efficientnet = FeaturePyramid()
+    return PerceptualLoss(efficientnet, "efficientnet_lite0")

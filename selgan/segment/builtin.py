@@ -1,4 +1,4 @@
-"""The built-in segmenter: StreetSegNet trained here on CamVid, shipped as safetensors."""
+"""The built-in segmenter: a smp decoder over an ImageNet EfficientNet-Lite encoder, trained here, shipped as safetensors."""
 from __future__ import annotations
 
 import json
@@ -8,62 +8,75 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
+from torch import nn
 
-from selgan.tensorfile import read_tagged
 from selgan.imageio import ImageLike, load_rgb
-from selgan.segment.network import StreetSegNet, normalize
 from selgan.segment.segmap import SegMap
+from selgan.segment.smp_net import SegNetConfig, build_segnet, normalize
 from selgan.segment.vocab import Vocabulary, get_vocabulary
+from selgan.tensorfile import read_tagged
 
-FORMAT = "selgan-segmenter-1"
-# CamVid frames are 360 high: larger inputs are segmented at that scale (objects then have the
-# sizes the network learned) and the logits are upsampled back.
-WORKING_HEIGHT = 360
+FORMAT = "selgan-segmenter-2"
+# CamVid frames are 360 high and the network was trained on them at 0.5–2× scale: larger inputs are
+# segmented at this height (objects then have sizes it learned) and the scores upsampled back.
+WORKING_HEIGHT = 480
+STRIDE = 32  # smp's encoders need sides divisible by 32
 
 
 class BuiltinSegmenter:
     """Predicts the vocabulary's classes except the ignore id (which the network never outputs)."""
 
-    def __init__(self, network: StreetSegNet, vocab: Vocabulary) -> None:
+    def __init__(self, network: nn.Module, vocab: Vocabulary, working_height: int = WORKING_HEIGHT) -> None:
         self.network = network.eval()
         self.vocab = vocab
+        self.working_height = working_height
 
     @torch.no_grad()
     def segment(self, image: ImageLike) -> SegMap:
-        """Label every pixel; the image is padded to a multiple of 16 and cropped back."""
-        return SegMap(self.predict(load_rgb(image)), self.vocab)
+        """Label every pixel; SegMap.confidence holds the winning class's probability per pixel."""
+        labels, confidence = self.predict_with_confidence(load_rgb(image))
+        return SegMap(labels, self.vocab, confidence)
 
     @torch.no_grad()
     def predict(self, rgb: np.ndarray) -> np.ndarray:
         """uint8 H×W×3 -> int64 H×W."""
+        return self.predict_with_confidence(rgb)[0]
+
+    @torch.no_grad()
+    def predict_with_confidence(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """uint8 H×W×3 -> (int64 labels H×W, float32 probability of that label H×W)."""
+        probs = self.probabilities(rgb)
+        confidence, labels = probs.max(dim=0)
+        return labels.numpy().astype(np.int64), confidence.numpy().astype(np.float32)
+
+    @torch.no_grad()
+    def probabilities(self, rgb: np.ndarray) -> torch.Tensor:
+        """uint8 H×W×3 -> K×H×W class probabilities at the image's size."""
         height, width = rgb.shape[:2]
         x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255
-        if height > WORKING_HEIGHT * 4 // 3:
-            size = (WORKING_HEIGHT, max(1, round(width * WORKING_HEIGHT / height)))
+        if height > self.working_height * 4 // 3:
+            size = (self.working_height, max(1, round(width * self.working_height / height)))
             x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
         h, w = x.shape[-2:]
-        x = F.pad(x, (0, -w % 16, 0, -h % 16), mode="replicate")
+        x = F.pad(x, (0, -w % STRIDE, 0, -h % STRIDE), mode="replicate")
         logits = self.network(normalize(x))[..., :h, :w]
         if (h, w) != (height, width):
             logits = F.interpolate(logits, size=(height, width), mode="bilinear", align_corners=False)
-        return logits.argmax(1)[0].numpy().astype(np.int64)
-
-    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Encoder features of N,3,H,W images in [0,1] (a frozen perceptual network for training)."""
-        return self.network.features(normalize(x))
+        return logits[0].softmax(dim=0)
 
 
-def save_segmenter(network: StreetSegNet, config: dict, vocab_name: str, path: str | Path) -> None:
-    """Weights in fp16 (BatchNorm statistics stay fp32) plus config metadata."""
+def save_segmenter(network: nn.Module, config: SegNetConfig, vocab_name: str, path: str | Path,
+                   working_height: int = WORKING_HEIGHT) -> None:
+    """Weights in fp16 (BatchNorm statistics stay fp32) plus the network's config as metadata."""
     tensors = {k: (v.half() if v.is_floating_point() and "running" not in k else v).contiguous()
                for k, v in network.state_dict().items()}
-    save_file(tensors, str(path), metadata={"format": FORMAT, "config": json.dumps(config), "vocabulary": vocab_name})
+    save_file(tensors, str(path), metadata={"format": FORMAT, "config": json.dumps(config.to_json_dict()),
+                                            "vocabulary": vocab_name, "working_height": str(working_height)})
 
 
 def load_segmenter(path: str | Path) -> BuiltinSegmenter:
     """Read a file written by save_segmenter."""
     tensors, metadata = read_tagged(path, FORMAT)
-    config = json.loads(metadata["config"])
-    network = StreetSegNet(config["num_classes"], tuple(config["widths"]), config["decoder_width"])
+    network = build_segnet(SegNetConfig(**json.loads(metadata["config"])))
     network.load_state_dict(tensors)
-    return BuiltinSegmenter(network, get_vocabulary(metadata["vocabulary"]))
+    return BuiltinSegmenter(network, get_vocabulary(metadata["vocabulary"]), int(metadata["working_height"]))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +10,8 @@ import numpy as np
 from selgan.segment.base import Segmenter
 from selgan.segment.labelfile import read_label_png
 from selgan.segment.metrics import confusion_matrix, iou_table
-from selgan.segment.vocab import Vocabulary
+from selgan.errors import SelganError
+from selgan.segment.vocab import Vocabulary, get_mapping
 
 
 def evaluate_segmenter(
@@ -35,6 +36,25 @@ def evaluate_segmenter(
     table["seconds_per_image"] = float(np.median(seconds)) if seconds else 0.0
     table["images"] = len(seconds)
     return table
+
+
+def labelled_frames(layout: str, root: str | Path, split: str, label_vocab: str, vocab: Vocabulary,
+                    size: tuple[int, int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(RGB image, labels in `vocab`) for every pair of a dataset, resized to size=(width, height) if given
+    (image: bicubic with antialiasing, labels: nearest), label-file ids mapped from `label_vocab`."""
+    from PIL import Image
+
+    from selgan.train.data import LAYOUTS
+
+    if layout not in LAYOUTS:
+        raise SelganError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
+    mapping = get_mapping(label_vocab, vocab.name)
+    for image_path, label_path in LAYOUTS[layout](root, split):
+        image = Image.open(image_path).convert("RGB")
+        labels = Image.open(label_path)
+        if size is not None:
+            image, labels = image.resize(size, Image.BICUBIC), labels.resize(size, Image.NEAREST)
+        yield np.asarray(image), mapping(np.asarray(labels).astype(np.int64))
 
 
 def format_table(result: dict) -> str:

@@ -22,10 +22,11 @@ class ClassShare:
 
 @dataclass(frozen=True)
 class SegMap:
-    """Integer labels H×W plus their vocabulary."""
+    """Integer labels H×W plus their vocabulary; confidence (H×W in [0, 1]) where the segmenter gives one."""
 
     labels: np.ndarray
     vocab: Vocabulary
+    confidence: np.ndarray | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -35,7 +36,10 @@ class SegMap:
     def resize(self, size: tuple[int, int]) -> "SegMap":
         """Nearest-neighbour resize to (width, height): ids are never blended."""
         img = Image.fromarray(self.labels.astype(np.int32), mode="I").resize(size, Image.NEAREST)
-        return SegMap(np.asarray(img, dtype=np.int64), self.vocab)
+        confidence = None
+        if self.confidence is not None:
+            confidence = np.asarray(Image.fromarray(self.confidence.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
+        return SegMap(np.asarray(img, dtype=np.int64), self.vocab, confidence)
 
     def to_color(self) -> Image.Image:
         """The label map in the vocabulary's colours."""
@@ -60,7 +64,7 @@ class SegMap:
     def to_vocabulary(self, name: str) -> "SegMap":
         """The same map in another vocabulary, through the built-in mapping between them."""
         mapping = get_mapping(self.vocab.name, name)
-        return SegMap(mapping(self.labels), get_vocabulary(name))
+        return SegMap(mapping(self.labels), get_vocabulary(name), self.confidence)
 
     def with_overrides(self, mask: np.ndarray, class_id: int) -> "SegMap":
         """Paint class_id where mask is set (interactive corrections, or asking for other content)."""
@@ -71,4 +75,14 @@ class SegMap:
             raise UnknownClassError(f"class id {class_id} is not in the {self.vocab.name} vocabulary")
         labels = self.labels.copy()
         labels[mask] = class_id
-        return SegMap(labels, self.vocab)
+        confidence = None
+        if self.confidence is not None:  # a person's correction is certain
+            confidence = self.confidence.copy()
+            confidence[mask] = 1.0
+        return SegMap(labels, self.vocab, confidence)
+
+    def uncertain(self, threshold: float = 0.5) -> np.ndarray:
+        """Bool H×W: pixels whose label the segmenter gave less than `threshold` probability (none without confidence)."""
+        if self.confidence is None:
+            return np.zeros(self.labels.shape, dtype=bool)
+        return self.confidence < threshold

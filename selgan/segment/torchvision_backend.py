@@ -9,7 +9,6 @@ import torch.nn.functional as F
 
 from selgan.errors import ModelNotFoundError, SelganError
 from selgan.imageio import ImageLike, load_rgb
-from selgan.segment.network import normalize
 from selgan.segment.segmap import SegMap
 from selgan.segment.vocab import get_vocabulary
 
@@ -22,6 +21,13 @@ ARCHITECTURES = {
     "fcn_resnet101": "FCN_ResNet101_Weights",
 }
 INFERENCE_SIDE = 520  # torchvision's preset resizes the shorter side to 520
+_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+
+def normalize(x: torch.Tensor) -> torch.Tensor:
+    """N,3,H,W in [0,1] -> torchvision's ImageNet statistics."""
+    return (x - _MEAN.to(x.device)) / _STD.to(x.device)
 
 
 class TorchvisionSegmenter:

@@ -56,3 +56,23 @@ def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate((3, tuple(state["python"]), None))
     np.random.set_state(("MT19937", state["numpy"].numpy().astype(np.uint32), state["numpy_pos"], 0, 0.0))
     torch.set_rng_state(state["torch"])
+
+
+def slim_checkpoint(source: str | Path, target: str | Path) -> None:
+    """Keep what evaluation, export and `--init` need: the codec's (EMA) weights in fp16, config and step.
+
+    No optimiser states and no discriminator: a fraction of the size, for moving runs between machines.
+    """
+    state = load_checkpoint(source)
+    weights = state.get("ema", state["model"])
+    slim = {"model": {k: v.half() if v.is_floating_point() else v for k, v in weights.items()},
+            "config": state["config"], "codec_config": state.get("codec_config", state["config"]), "step": state["step"]}
+    save_checkpoint(target, slim)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 4 or sys.argv[1] != "slim":
+        sys.exit("usage: python -m selgan.train.checkpoint slim CHECKPOINT OUT.pt")
+    slim_checkpoint(sys.argv[2], sys.argv[3])

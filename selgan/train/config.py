@@ -22,6 +22,7 @@ class DataConfig:
     segmenter: str | None = None  # label unlabelled photos with this zoo segmenter instead of label files
     crop: int = 256
     scale_range: tuple[float, ...] | None = None
+    photometric: float = 0.0  # strength of colour augmentation applied to input and target alike (0 = off, 1 = full)
     workers: int = 0
 
 
@@ -31,8 +32,11 @@ class LossConfig:
     distortion_weight: float = 1.0
     synth_distortion_weight: float = 0.1  # distortion weight in synthesised regions (SC)
     msssim_weight: float = 0.0
-    perceptual: str = "none"  # none | auto | vgg | segmenter
+    perceptual: str = "none"  # none | efficientnet | vgg | auto (VGG if cached, else EfficientNet)
     perceptual_weight: float = 0.0
+    perceptual_synth_weight: float = 0.0  # its weight in synthesised regions (SC); 0 = preserved regions only
+    lowfreq_weight: float = 0.0  # MSE between 1/lowfreq_factor area-averaged images (colour fidelity)
+    lowfreq_factor: int = 16
     gan: str = "lsgan"  # lsgan | hinge | nonsaturating
     gan_weight: float = 1.0
     feature_matching_weight: float = 10.0
@@ -41,10 +45,14 @@ class LossConfig:
 
 @dataclass(frozen=True)
 class DiscriminatorConfig:
-    scales: int = 3
-    base_width: int = 64
-    layers: int = 3
-    spectral_norm: bool = False
+    kind: str = "patch"  # patch (PatchGAN trained from scratch) | projected (frozen EfficientNet-Lite features)
+    scales: int = 3  # patch
+    base_width: int = 64  # patch
+    layers: int = 3  # patch
+    spectral_norm: bool = False  # patch (the projected heads always use it)
+    projection_width: int = 32  # projected: width of the random projection at stride 4 (doubling per scale)
+    head_width: int = 64  # projected
+    augment: tuple[str, ...] = ()  # DiffAugment policies: color, translation, cutout
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class OptimConfig:
     lr_decay_start: float = 0.8  # share of steps after which the learning rates decay linearly to 10%
     grad_clip: float = 1.0
     ema: float = 0.0  # decay of an exponential moving average of the codec weights; 0 = off
-    amp: str = "auto"  # auto (bf16 on CPU, fp16 on CUDA) | bf16 | fp16 | none
+    amp: str = "auto"  # auto (bf16 where supported) | bf16 | none
     p_full: float = 0.5  # share of samples with the full mask (GC); 1.0 trains a pure GC model
     seed: int = 0
 

@@ -10,6 +10,7 @@ from torch.utils.data import Dataset
 
 from selgan.errors import SelganError
 from selgan.segment.vocab import LabelMapping
+from selgan.train.photometric import camera_degradations, colour_jitter
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 Pair = tuple[Path, Path | None]
@@ -89,7 +90,8 @@ def check_sizes(pairs: list[Pair]) -> None:
 
 
 class PairDataset(Dataset):
-    """Loads pairs from disk; random rescale, crop and flip drawn from (seed, epoch, index), so runs repeat exactly.
+    """Loads pairs from disk; random rescale, crop, flip, colour (photometric strength) and camera degradations
+    (degrade) drawn from (seed, epoch, index), so runs repeat exactly.
 
     label_mapping maps label-file ids into the model's vocabulary; a segmenter labels pairs without label files.
     """
@@ -104,6 +106,8 @@ class PairDataset(Dataset):
         label_mapping: LabelMapping | None = None,
         segmenter=None,
         seed: int = 0,
+        photometric: float = 0.0,
+        degrade: bool = False,
     ) -> None:
         if any(label is None for _, label in pairs) and segmenter is None:
             raise SelganError("some images have no label file: configure a segmenter to label them")
@@ -111,6 +115,7 @@ class PairDataset(Dataset):
         self.pairs = pairs
         self.crop, self.flip, self.scale_range, self.pad_label = crop, flip, scale_range, pad_label
         self.label_mapping, self.segmenter, self.seed = label_mapping, segmenter, seed
+        self.photometric, self.degrade = photometric, degrade
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -145,6 +150,10 @@ class PairDataset(Dataset):
             labels = labels[top : top + self.crop, left : left + self.crop]
         if self.flip and rng.random() < 0.5:
             image, labels = image[:, ::-1], labels[:, ::-1]
+        if self.photometric:
+            image = colour_jitter(np.ascontiguousarray(image), rng, self.photometric)
+        if self.degrade:
+            image = camera_degradations(np.ascontiguousarray(image), rng)
         x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255
         return x, torch.from_numpy(np.ascontiguousarray(labels)).long()
 

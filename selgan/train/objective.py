@@ -20,6 +20,9 @@ class CodecObjective(nn.Module):
         msssim_weight: float,
         perceptual: PerceptualLoss | None,
         perceptual_weight: float,
+        perceptual_synth_weight: float,
+        lowfreq_weight: float,
+        lowfreq_factor: int,
         gan: str,
         gan_weight: float,
         feature_matching_weight: float,
@@ -29,6 +32,8 @@ class CodecObjective(nn.Module):
         self.distortion, self.distortion_weight = distortion, distortion_weight
         self.synth_distortion_weight, self.msssim_weight = synth_distortion_weight, msssim_weight
         self.perceptual, self.perceptual_weight = perceptual, perceptual_weight
+        self.perceptual_synth_weight = perceptual_synth_weight
+        self.lowfreq_weight, self.lowfreq_factor = lowfreq_weight, lowfreq_factor
         self.gan, self.gan_weight, self.feature_matching_weight = gan, gan_weight, feature_matching_weight
         self.rate_weight = rate_weight
 
@@ -51,9 +56,17 @@ class CodecObjective(nn.Module):
 
             terms["msssim"] = ms_ssim(x_hat.clamp(0, 1), x, data_range=1.0, size_average=True)
             loss = loss + self.msssim_weight * (1 - terms["msssim"])
+        if self.lowfreq_weight:
+            # The colour and brightness of each 16×16 block: what a person notices first, and cheap in bits.
+            pooled = F.avg_pool2d(weight, self.lowfreq_factor)
+            error = (F.avg_pool2d(x_hat, self.lowfreq_factor) - F.avg_pool2d(x, self.lowfreq_factor)) ** 2
+            terms["lowfreq"] = (error * pooled).mean()
+            loss = loss + self.lowfreq_weight * terms["lowfreq"]
         if self.perceptual is not None and self.perceptual_weight:
-            # Perceptual distance only where content must match: preserved regions.
-            terms["perceptual"] = self.perceptual(x_hat * pixel_mask, x * pixel_mask)
+            # Full weight where content must match (preserved); synthesised regions get perceptual_synth_weight,
+            # which keeps painted regions from speckle as in pix2pixHD/SPADE (0 = preserved regions only).
+            perceptual_weight_map = pixel_mask + self.perceptual_synth_weight * (1 - pixel_mask)
+            terms["perceptual"] = self.perceptual(x_hat, x, perceptual_weight_map)
             loss = loss + self.perceptual_weight * terms["perceptual"]
         if disc_fake is not None:
             terms["gan_g"] = generator_adversarial_loss(self.gan, disc_fake)

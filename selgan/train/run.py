@@ -12,17 +12,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from torch.utils.data import DataLoader
 
 from selgan.codec import SelectiveCodec, build_codec
 from selgan.errors import SelganError
+from selgan.backbones import FeaturePyramid
+from selgan.gan.augment import DiffAugment
 from selgan.gan.discriminator import MultiScaleDiscriminator
 from selgan.gan.perceptual import build_perceptual_loss
+from selgan.gan.projected import ProjectedDiscriminator
 from selgan.segment.vocab import get_mapping
 from selgan.tables import stored_label_maps
 from selgan.train.checkpoint import load_checkpoint, set_rng_state
 from selgan.config import CodecConfig, from_dict
-from selgan.train.config import TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
+from selgan.train.config import DiscriminatorConfig, TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
 from selgan.train.data import LAYOUTS, PairDataset, unlabelled_pairs
 from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
 from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, TimeLimitHook
@@ -47,7 +51,8 @@ def build_datasets(cfg: TrainConfig, model: SelectiveCodec) -> tuple[PairDataset
     mapping = None if segmenter else get_mapping(data.label_vocab, model.vocab.name)
     common = dict(label_mapping=mapping, segmenter=segmenter, seed=cfg.optim.seed)
     scale = tuple(data.scale_range) if data.scale_range else None
-    train = PairDataset(pairs_of(data.root, data.train_split), data.crop, True, scale, model.vocab.ignore_id, **common)
+    train = PairDataset(pairs_of(data.root, data.train_split), data.crop, True, scale, model.vocab.ignore_id,
+                        photometric=data.photometric, **common)
     val = PairDataset(pairs_of(data.root, data.val_split), None, False, **common)
     return train, val
 
@@ -56,12 +61,15 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
     """Everything the run needs, built from the config (the only place the config is unpacked)."""
     torch.manual_seed(cfg.optim.seed)
     model = build_codec(cfg.model).to(dist.device)
-    disc = MultiScaleDiscriminator(model.vocab.num_classes, cfg.disc.scales, cfg.disc.base_width, cfg.disc.layers,
-                                   cfg.disc.spectral_norm).to(dist.device)
     loss = cfg.loss
-    perceptual = build_perceptual_loss(loss.perceptual) if loss.perceptual_weight else None
+    # One frozen EfficientNet serves the projected discriminator and the perceptual loss alike.
+    wants_features = cfg.disc.kind == "projected" or (loss.perceptual_weight and loss.perceptual in ("efficientnet", "auto"))
+    features = FeaturePyramid() if wants_features else None
+    disc = build_discriminator(cfg.disc, model.vocab.num_classes, features).to(dist.device)
+    perceptual = build_perceptual_loss(loss.perceptual, features) if loss.perceptual_weight else None
     objective = CodecObjective(loss.distortion, loss.distortion_weight, loss.synth_distortion_weight, loss.msssim_weight,
-                               perceptual, loss.perceptual_weight, loss.gan, loss.gan_weight,
+                               perceptual, loss.perceptual_weight, loss.perceptual_synth_weight, loss.lowfreq_weight,
+                               loss.lowfreq_factor, loss.gan, loss.gan_weight,
                                loss.feature_matching_weight, loss.rate_weight).to(dist.device)
     train, val = build_datasets(cfg, model)
     sampler = EpochSampler(len(train), cfg.optim.batch, cfg.optim.seed, dist.rank, dist.world_size)
@@ -72,13 +80,24 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
     trainer = Trainer(
         codec=model, discriminator=disc, objective=objective,
         codec_optimizer=torch.optim.Adam(model.parameters(), lr=cfg.optim.lr, betas=(0.5, 0.999)),
-        disc_optimizer=torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr_disc, betas=(0.5, 0.999)),
+        disc_optimizer=torch.optim.Adam([p for p in disc.parameters() if p.requires_grad], lr=cfg.optim.lr_disc,
+                                        betas=(0.5, 0.999)),
         loader=loader, sampler=sampler, hooks=[], dist=dist, steps=cfg.optim.steps,
         warmup_steps=cfg.optim.warmup_steps, p_full=cfg.optim.p_full, gan_kind=loss.gan,
         grad_clip=cfg.optim.grad_clip, amp_dtype=_amp_dtype(cfg.optim.amp, dist.device), ema_decay=cfg.optim.ema,
+        augment=DiffAugment(cfg.disc.augment) if cfg.disc.augment else None,
     )
     trainer.hooks = build_hooks(cfg, out, dist, minutes, val, _side_model_labels(train, model))
     return trainer
+
+
+def build_discriminator(cfg: DiscriminatorConfig, num_classes: int, features: FeaturePyramid | None) -> nn.Module:
+    """The configured discriminator: a PatchGAN from scratch, or heads over frozen pretrained features."""
+    if cfg.kind == "patch":
+        return MultiScaleDiscriminator(num_classes, cfg.scales, cfg.base_width, cfg.layers, cfg.spectral_norm)
+    if cfg.kind == "projected":
+        return ProjectedDiscriminator(features, num_classes, cfg.projection_width, cfg.head_width)
+    raise SelganError(f"unknown disc.kind {cfg.kind!r}; choose from patch, projected")
 
 
 def build_hooks(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val: PairDataset,
@@ -168,9 +187,12 @@ def train_main(config: str | None, out: Path, overrides: list[str], resume: bool
         cfg = resolve_config(config, overrides, state, resumed=source == ckpt)
         if cfg.run.threads:
             torch.set_num_threads(cfg.run.threads)
+        torch.backends.cudnn.benchmark = True  # fixed crop sizes: let cuDNN pick its fastest kernels
         out.mkdir(parents=True, exist_ok=True)
         trainer = build_trainer(cfg, out, dist, minutes)
         if state is not None:
+            if source != ckpt:  # --init: the codec's weights and step only; the discriminator and optimisers start fresh
+                state = {"model": state["model"], "step": state["step"]}
             if latent_channels_of(state["model"]) != cfg.model.latent_channels:
                 state = {"model": widen_latent(state["model"], trainer.codec), "step": state["step"]}
             trainer.load_state_dict(state)

@@ -12,7 +12,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from selgan.codec import LATENT_STRIDE, SelectiveCodec
 from selgan.codec.layers import one_hot_labels
-from selgan.gan.discriminator import MultiScaleDiscriminator
+from selgan.gan.augment import DiffAugment
 from selgan.gan.losses import discriminator_loss
 from selgan.train.distributed import DistInfo, EpochSampler
 from selgan.train.masks import random_latent_masks
@@ -37,7 +37,7 @@ class Trainer:
     def __init__(
         self,
         codec: SelectiveCodec,
-        discriminator: MultiScaleDiscriminator,
+        discriminator: nn.Module,  # MultiScaleDiscriminator or ProjectedDiscriminator: embed() then call
         objective: CodecObjective,
         codec_optimizer: torch.optim.Optimizer,
         disc_optimizer: torch.optim.Optimizer,
@@ -52,6 +52,7 @@ class Trainer:
         grad_clip: float,
         amp_dtype: torch.dtype | None,
         ema_decay: float,
+        augment: DiffAugment | None = None,
     ) -> None:
         self.codec, self.discriminator, self.objective = codec, discriminator, objective
         self.codec_optimizer, self.disc_optimizer = codec_optimizer, disc_optimizer
@@ -59,6 +60,9 @@ class Trainer:
         self.steps, self.warmup_steps, self.p_full = steps, warmup_steps, p_full
         self.gan_kind, self.grad_clip, self.amp_dtype = gan_kind, grad_clip, amp_dtype
         self.ema_decay = ema_decay
+        self.augment = augment
+        # Frozen parts (pretrained features, random projections) must stay frozen when the rest is toggled.
+        self.disc_trainable = [p for p in discriminator.parameters() if p.requires_grad]
         self.ema = copy.deepcopy(codec).eval().requires_grad_(False) if ema_decay > 0 else None
         self.step = 0
         self.stop_requested = False
@@ -111,43 +115,61 @@ class Trainer:
         latent_mask = random_latent_masks(classes.cpu(), codec.vocab.ignore_id, self.p_full).to(x.device)
         pixel_mask = F.interpolate(latent_mask, scale_factor=LATENT_STRIDE, mode="nearest")
         one_hot = one_hot_labels(stored, codec.vocab.num_classes)
-        terms, x_hat = self.generator_step(x, stored, one_hot, latent_mask, pixel_mask)
-        if self.adversarial:
-            terms.update(self.discriminator_step(x, x_hat.detach(), one_hot))
+        terms, disc_batch = self.generator_step(x, stored, one_hot, latent_mask, pixel_mask)
+        if disc_batch is not None:
+            terms.update(self.discriminator_step(*disc_batch))
         return terms
 
-    def generator_step(self, x, stored, one_hot, latent_mask, pixel_mask) -> tuple[dict[str, float], torch.Tensor]:
-        """Codec update: distortion + rate (+ perceptual) (+ adversarial and feature matching)."""
+    def generator_step(self, x, stored, one_hot, latent_mask, pixel_mask) -> tuple[dict[str, float], tuple | None]:
+        """Codec update: distortion + rate (+ perceptual) (+ adversarial and feature matching).
+
+        Returns the logged terms and, in the adversarial stage, what the discriminator step needs: the
+        frozen part's output for real and (detached) fake images and the label map, all as D saw them.
+        """
         with self._autocast():
             result = self.codec_ddp(x, stored, latent_mask)
         x_hat = result["x_hat"].float()
-        disc_fake = disc_real = None
+        disc_fake = disc_real = disc_batch = None
         if self.adversarial:
             # The raw discriminator (not its DDP wrapper): this step must not sync or update it.
-            self.discriminator.requires_grad_(False)
+            _set_requires_grad(self.disc_trainable, False)
+            real, fake, labels = self._disc_inputs(x, x_hat, one_hot)
             with self._autocast():
-                disc_fake = _float(self.discriminator(x_hat, one_hot))
                 with torch.no_grad():
-                    disc_real = _float(self.discriminator(x, one_hot))
+                    embedded_real = self.discriminator.embed(real)
+                    disc_real = _float(self.discriminator(embedded_real, labels))
+                embedded_fake = self.discriminator.embed(fake)
+                disc_fake = _float(self.discriminator(embedded_fake, labels))
+            # The frozen part's output is reused by the discriminator step (detached): same images, same weights.
+            disc_batch = (embedded_real, [e.detach() for e in embedded_fake], labels)
         terms = self.objective(x, x_hat, result["bits"]["latent"].float(), pixel_mask, disc_fake, disc_real)
         self.codec_optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         if self.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.codec.parameters(), self.grad_clip)
         self.codec_optimizer.step()
-        self.discriminator.requires_grad_(True)
-        return {k: float(v.detach()) for k, v in terms.items()}, x_hat
+        _set_requires_grad(self.disc_trainable, True)
+        return {k: float(v.detach()) for k, v in terms.items()}, disc_batch
 
-    def discriminator_step(self, x: torch.Tensor, x_hat: torch.Tensor, one_hot: torch.Tensor) -> dict[str, float]:
-        """Discriminator update on real images and detached reconstructions, both with their label maps."""
+    def _disc_inputs(self, x: torch.Tensor, x_hat: torch.Tensor, one_hot: torch.Tensor):
+        """Real, fake and label map as the discriminator sees them: augmented with one shared draw."""
+        labels = F.interpolate(one_hot, size=x.shape[-2:], mode="nearest")
+        if self.augment is None:
+            return x, x_hat, labels
+        (real, fake), (labels,) = self.augment([x, x_hat], [labels])
+        return real, fake, labels
+
+    def discriminator_step(self, embedded_real: list[torch.Tensor], embedded_fake: list[torch.Tensor],
+                           labels: torch.Tensor) -> dict[str, float]:
+        """Discriminator update on the generator step's real images and detached reconstructions, with their label maps."""
         with self._autocast():
-            real = _float(self.disc_ddp(x, one_hot))
-            fake = _float(self.disc_ddp(x_hat, one_hot))
+            real = _float(self.disc_ddp(embedded_real, labels))
+            fake = _float(self.disc_ddp(embedded_fake, labels))
         loss = discriminator_loss(self.gan_kind, real, fake)
         self.disc_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), self.grad_clip)
+            torch.nn.utils.clip_grad_norm_(self.disc_trainable, self.grad_clip)
         self.disc_optimizer.step()
         return {"gan_d": float(loss.detach())}
 
@@ -185,6 +207,11 @@ class Trainer:
             self.codec_optimizer.load_state_dict(state["codec_optimizer"])
         if self.ema is not None:
             self.ema.load_state_dict(state.get("ema", state["model"]))
+
+
+def _set_requires_grad(params: list[nn.Parameter], flag: bool) -> None:
+    for p in params:
+        p.requires_grad_(flag)
 
 
 def _float(outputs: list[list[torch.Tensor]]) -> list[list[torch.Tensor]]:

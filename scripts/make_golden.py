@@ -1,0 +1,59 @@
+"""Write the golden .sgc files that pin the bitstream format: run on purpose, never in tests.
+
+Usage: python scripts/make_golden.py [MODEL...]   (default: every codec in pretrained/manifest.json)
+For each model: tests/golden/MODEL/{global,classes,painted}.sgc made from tests/golden/input.png (its
+label map input_labels.png, painted mask input_mask.png), and expected.json with each file's header
+fields and the SHA-256 of its decoded symbols (label map, latent mask, latent). tests/test_golden.py
+decodes them and compares. Regenerate only when a model's weights are replaced or the format version
+is raised on purpose; say why in the commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden"
+CASES = {"global": {}, "classes": {"preserve": ["car", "pedestrian", "signsymbol"]}, "painted": {"mask": "input_mask.png"}}
+
+
+def symbol_digests(model, bitstream) -> dict[str, str]:
+    """SHA-256 of each decoded symbol array (int64, C order) of a file."""
+    arrays = dict(zip(("labels", "mask", "latent"), model.decode_symbols(bitstream)))
+    return {name: hashlib.sha256(np.ascontiguousarray(a, dtype=np.int64).tobytes()).hexdigest() for name, a in arrays.items()}
+
+
+def header(bitstream) -> dict:
+    """The header fields of a file, as plain data."""
+    return {"model_id": bitstream.model_id, "weights_hash": bitstream.weights_hash.hex(), "width": bitstream.width,
+            "height": bitstream.height, "mode": int(bitstream.mode), "seed": bitstream.seed,
+            "preserved_classes": list(bitstream.preserved_classes),
+            "streams": {name: len(data) for name, data in bitstream.streams.items()}}
+
+
+def make(name: str) -> None:
+    import selgan
+
+    codec = selgan.load(name)
+    folder = GOLDEN / name
+    folder.mkdir(parents=True, exist_ok=True)
+    expected = {}
+    for case, options in CASES.items():
+        kwargs = {k: (GOLDEN / v if k == "mask" else v) for k, v in options.items()}
+        bitstream = codec.compress(GOLDEN / "input.png", labels=GOLDEN / "input_labels.png", seed=7, **kwargs)
+        (folder / f"{case}.sgc").write_bytes(bitstream.to_bytes())
+        expected[case] = {"header": header(bitstream), "symbols": symbol_digests(codec.model, bitstream)}
+    (folder / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+    sizes = ", ".join(f"{case} {(folder / (case + '.sgc')).stat().st_size} B" for case in CASES)
+    print(f"{name}: {sizes}")
+
+
+if __name__ == "__main__":
+    from selgan.zoo import specs
+
+    for model in sys.argv[1:] or sorted(specs("codec")):
+        make(model)

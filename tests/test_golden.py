@@ -1,0 +1,51 @@
+"""Golden .sgc files pin the format: every shipped codec decodes its committed files to the same symbols."""
+import json
+import sys
+
+import numpy as np
+import pytest
+
+import selgan
+from selgan.bitstream import Bitstream
+from selgan.zoo import PRETRAINED_DIR, _read_manifest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from make_golden import CASES, GOLDEN, header, symbol_digests  # noqa: E402
+
+SHIPPED = sorted(name for name, spec in _read_manifest(PRETRAINED_DIR / "manifest.json").items() if spec.kind == "codec")
+
+
+@pytest.fixture(autouse=True)
+def shipped_zoo(monkeypatch):
+    monkeypatch.delenv("SELGAN_PRETRAINED", raising=False)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_golden_files_decode_to_the_same_symbols(name):
+    folder = GOLDEN / name
+    assert (folder / "expected.json").is_file(), f"no golden files for {name}: run python scripts/make_golden.py {name}"
+    expected = json.loads((folder / "expected.json").read_text())
+    assert set(expected) == set(CASES)
+    codec = selgan.load(name)
+    for case, want in expected.items():
+        bitstream = Bitstream.from_bytes((folder / f"{case}.sgc").read_bytes())
+        assert header(bitstream) == want["header"], case
+        assert symbol_digests(codec.model, bitstream) == want["symbols"], case
+        image = codec.decompress(bitstream)
+        assert image.size == (want["header"]["width"], want["header"]["height"])
+
+
+def test_golden_folders_belong_to_shipped_models():
+    assert sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()) == SHIPPED
+
+
+def test_a_golden_file_with_one_flipped_bit_is_refused():
+    from selgan.errors import BitstreamError
+
+    data = bytearray((GOLDEN / SHIPPED[0] / "classes.sgc").read_bytes())
+    data[len(data) // 2] ^= 0x10
+    with pytest.raises(BitstreamError):
+        selgan.decompress(bytes(data))
+    assert np.asarray(selgan.decompress((GOLDEN / SHIPPED[0] / "classes.sgc").read_bytes())).ndim == 3
