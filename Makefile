@@ -21,6 +21,7 @@ app: $(STAMP)
 	$(BIN)/selgan app
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
 
 bench-labels: $(STAMP)

@@ -20,9 +20,9 @@ from PIL import Image
 import selgan
 from selgan import Bitstream, Codec, SegMap, SelganError
 from selgan.eval.baselines import BASELINES, code_at_budget
-from selgan.eval.metrics import psnr
+from selgan.metrics import psnr
 from selgan.imageio import load_rgb
-from selgan.select import pixel_preserve_mask, resolve_classes
+from selgan.select import pixel_preserve_mask
 
 EXAMPLES = [
     Path(__file__).resolve().parent.parent / "selgan" / "assets" / "demo_street.png",
@@ -51,7 +51,7 @@ class Session:
 
 
 @lru_cache(maxsize=4)
-def load_codec(name: str) -> Codec:
+def shared_codec(name: str) -> Codec:
     """Models are read-only once loaded, so sessions share them."""
     return selgan.load(name)
 
@@ -80,7 +80,7 @@ def session_dir(root: Path, request: gr.Request | None) -> Path:
 # ---- step 1: image in, segmentation out --------------------------------------------------------
 def selectable(codec: Codec) -> list[tuple[int, str]]:
     """(id, name) of the classes a user can preserve or paint: the vocabulary without its ignore id."""
-    ignore = codec.model.vocab.ignore_id
+    ignore = codec.vocabulary.ignore_id
     return [(i, n) for i, n in enumerate(codec.class_names) if i != ignore]
 
 
@@ -98,7 +98,7 @@ def preset_classes(preset: str, class_names: list[str]) -> list[str]:
 def default_ticks(codec: Codec) -> list[str]:
     """The model's own preserve set (its card's default), else people and vehicles."""
     if codec.default_preserve:
-        ids = resolve_classes(codec.default_preserve, codec.model.vocab)
+        ids = codec.class_ids(codec.default_preserve)
         return [n for i, n in selectable(codec) if i in ids]
     return preset_classes("people and vehicles", [n for _, n in selectable(codec)])
 
@@ -136,7 +136,7 @@ def on_image(path: str | None, model_name: str, session: Session | None, max_pix
         gr.Warning(f"The image is {width}×{height}; it was downscaled to {size[0]}×{size[1]} "
                    f"(limit {max_pixels:,} pixels).")
     session = Session(rgb=rgb, name=Path(path).stem or "image")
-    codec = load_codec(model_name)
+    codec = shared_codec(model_name)
     segmap = segmentation_of(session, codec)
     overlay = segmap.overlay(rgb)
     present = {s.name: s.share for s in segmap.classes_present()}
@@ -163,7 +163,7 @@ class Strokes:
 
 def brush_colors(codec: Codec) -> list[tuple[int, int, int]]:
     """Brush palette: keep, synthesise, then one colour per selectable class."""
-    palette = codec.model.vocab.palette()
+    palette = codec.vocabulary.palette()
     return [KEEP_COLOR, SYNTH_COLOR] + [tuple(int(v) for v in palette[i]) for i, _ in selectable(codec)]
 
 
@@ -255,7 +255,7 @@ def on_compress(session: Session | None, model_name: str, classes: list[str] | N
     if session is None or session.rgb is None:
         raise gr.Error("Upload or pick an image first.", print_exception=False)
     rgb = session.rgb
-    codec = load_codec(model_name)
+    codec = shared_codec(model_name)
     progress(0.1, desc="segmenting")
     segmap = segmentation_of(session, codec)
     strokes = read_strokes(editor, (rgb.shape[1], rgb.shape[0]), codec)
@@ -293,7 +293,7 @@ def on_header(path: str | None) -> str:
     """Header of an uploaded .sgc file as Markdown (shown before the slower decode)."""
     bitstream = Bitstream.from_bytes(read_file(path))
     try:
-        names = load_codec(bitstream.model_id).class_names
+        names = shared_codec(bitstream.model_id).class_names
         classes = ", ".join(names[i] if i < len(names) else str(i) for i in bitstream.preserved_classes) or "—"
     except SelganError:
         classes = ", ".join(map(str, bitstream.preserved_classes)) or "—"
@@ -316,7 +316,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS, workdir: Path | None = None)
     models = selgan.list_models()
     if not models:
         raise SelganError("no codec models are installed (see `selgan models`)")
-    default_model = "camvid-sc-c8" if "camvid-sc-c8" in models else models[0]
+    default_model = selgan.default_model()
     root = Path(workdir or tempfile.mkdtemp(prefix="selgan-app-"))
 
     def cleanup(request: gr.Request) -> None:
@@ -373,7 +373,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS, workdir: Path | None = None)
             return on_image(path, model_name, state, max_pixels)
 
         def recolour_brush(model_name):
-            colors = ["#%02x%02x%02x" % c for c in brush_colors(load_codec(model_name))]
+            colors = ["#%02x%02x%02x" % c for c in brush_colors(shared_codec(model_name))]
             return gr.update(brush=gr.Brush(colors=colors, default_color=colors[0], color_mode="defaults"))
 
         def compress_clicked(state, model_name, ticked, painted, seed_value, request: gr.Request,
@@ -385,7 +385,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS, workdir: Path | None = None)
         model.change(image_changed, [image, model, session], outputs, concurrency_id=CPU)
         model.change(recolour_brush, [model], [editor])
         app.load(recolour_brush, [model], [editor])
-        preset.select(lambda p, m: preset_classes(p, [n for _, n in selectable(load_codec(m))]), [preset, model],
+        preset.select(lambda p, m: preset_classes(p, [n for _, n in selectable(shared_codec(m))]), [preset, model],
                       [classes])
         run.click(compress_clicked, [session, model, classes, editor, seed],
                   [slider, mask, stats, compare, gallery, download], concurrency_id=CPU)

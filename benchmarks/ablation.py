@@ -22,7 +22,7 @@ from selgan.eval.evaluate import Sample, run_eval
 from selgan.imageio import load_rgb
 from selgan.segment import get_segmenter
 from selgan.segment.labelfile import read_label_png
-from selgan.train.data import camvid_pairs
+from selgan.datasets import camvid_pairs
 
 DEFAULT_PRESERVE = ["pedestrian", "car", "bicyclist", "signsymbol"]
 COLUMNS = ("bpp", "kid", "miou_gt", "miou_gt_synthesised", "psnr_preserved", "psnr", "seconds_per_step")

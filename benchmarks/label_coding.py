@@ -16,8 +16,7 @@ import numpy as np
 from PIL import Image
 
 import selgan
-from selgan.tables import stored_label_maps
-from selgan.train.data import camvid_pairs
+from selgan.datasets import camvid_pairs
 
 
 def png_bytes(labels: np.ndarray) -> bytes:
@@ -44,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
 
     model = selgan.load(args.model).model
-    maps = stored_label_maps(model, (np.asarray(Image.open(lab), dtype=np.int64) for _, lab in camvid_pairs(args.data, "val")))
+    maps = model.stored_label_maps((np.asarray(Image.open(lab), dtype=np.int64) for _, lab in camvid_pairs(args.data, "val")))
     totals = {"selgan": 0, "jpegxl-lossless": 0, "webp-lossless": 0, "png": 0}
     for labels in maps:
         ours = model.label_model.encode(labels)

@@ -1,8 +1,15 @@
 """selgan: selective, semantic-aware generative image compression."""
 from selgan.bitstream import Bitstream, BitstreamError
 from selgan.errors import ImageError, ModelNotFoundError, SelganError, UnknownClassError
-from selgan.pipeline import Codec, decompress, load
+from selgan.api import Codec, decompress, load
 from selgan.segment import SegMap, segment
+
+
+def default_model() -> str:
+    """The codec used when none is named (the manifest's default)."""
+    from selgan.zoo import default_codec
+
+    return default_codec()
 
 
 def list_models() -> list[str]:
@@ -19,6 +26,6 @@ def compress(image, model: str, **kwargs) -> Bitstream:
 
 __all__ = [
     "Bitstream", "BitstreamError", "Codec", "ImageError", "ModelNotFoundError", "SegMap", "SelganError",
-    "UnknownClassError", "compress", "decompress", "list_models", "load", "segment",
+    "UnknownClassError", "compress", "decompress", "default_model", "list_models", "load", "segment",
 ]
 __version__ = "0.1.0"

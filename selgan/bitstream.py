@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from selgan.errors import BitstreamError
 
@@ -37,17 +37,29 @@ class Mode(enum.IntEnum):
 
 
 @dataclass(frozen=True)
-class Bitstream:
-    """A compressed image: what the decoder needs besides the model weights."""
+class CodedImage:
+    """What a network codes an image into, without the container's identity fields or byte layout."""
 
-    model_id: str
-    weights_hash: bytes
     width: int
     height: int
     mode: Mode
     seed: int = 0
     preserved_classes: tuple[int, ...] = ()
     streams: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Bitstream(CodedImage):
+    """A compressed image: the coded image plus which model (id and weights hash) decodes it."""
+
+    model_id: str = ""
+    weights_hash: bytes = b""
+
+    @classmethod
+    def of(cls, coded: CodedImage, model_id: str, weights_hash: bytes) -> "Bitstream":
+        """A network's coded image with the identity of the weights that made it."""
+        return cls(**{f.name: getattr(coded, f.name) for f in fields(CodedImage)}, model_id=model_id,
+                   weights_hash=weights_hash)
 
     def to_bytes(self) -> bytes:
         """Serialise to the .sgc byte layout."""
@@ -163,7 +175,8 @@ def _parse(data: bytes) -> Bitstream:
     if sum(n for _, n in lengths) != len(body) - reader.pos:
         raise BitstreamError("stream lengths do not add up to the file size")
     streams = {name: reader.take(n, f"{name} stream") for name, n in lengths}
-    return Bitstream(model_id.decode("ascii"), weights_hash, width, height, Mode(mode_byte), seed, classes, streams)
+    return Bitstream(width=width, height=height, mode=Mode(mode_byte), seed=seed, preserved_classes=classes,
+                     streams=streams, model_id=model_id.decode("ascii"), weights_hash=weights_hash)
 
 
 def _varint(value: int) -> bytes:

@@ -140,7 +140,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from selgan.export import export_checkpoint
+    from selgan.train.export import export_checkpoint
 
     export_checkpoint(args.checkpoint, args.output.parent, args.output.name, args.data, args.description,
                       args.segmenter, args.eval_images, tuple(c.strip() for c in args.preserve.split(",") if c.strip()))
@@ -157,7 +157,7 @@ def _eval(args: argparse.Namespace) -> int:
     from selgan.imageio import load_rgb
     from selgan.segment import get_segmenter
     from selgan.segment.labelfile import read_label_png
-    from selgan.train.data import camvid_pairs
+    from selgan.datasets import camvid_pairs
 
     baselines = [b for b in args.baselines.split(",") if b]
     unknown = [b for b in baselines if b not in BASELINES]
@@ -243,7 +243,7 @@ def _segment(args: argparse.Namespace) -> int:
     inputs = _progress(args.inputs)
     for path in inputs:
         segmap = segmenter.segment(path)
-        if args.vocab and args.vocab != segmap.vocab.name:
+        if args.vocab:
             segmap = segmap.to_vocabulary(args.vocab)
         save_png_atomic(args.output / f"{path.stem}_labels.png", Image.fromarray(segmap.labels.astype("uint8"), mode="L"))
         save_png_atomic(args.output / f"{path.stem}_overlay.png", segmap.overlay(load_rgb(path)))
@@ -278,7 +278,7 @@ def _app(args: argparse.Namespace) -> int:
 def _eval_seg(args: argparse.Namespace) -> int:
     from selgan.segment import get_vocabulary
     from selgan.segment.evaluate import evaluate_segmenter, format_table
-    from selgan.train.data import camvid_pairs
+    from selgan.datasets import camvid_pairs
 
     pairs = camvid_pairs(args.data, args.split)[: args.limit]
     result = evaluate_segmenter(_make_segmenter(args), _progress(pairs), get_vocabulary(args.label_vocab))
@@ -369,13 +369,9 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _default_model() -> str:
-    from selgan.errors import ModelNotFoundError
-    from selgan.zoo import specs
+    from selgan.zoo import default_codec
 
-    names = list(specs("codec"))
-    if not names:
-        raise ModelNotFoundError("no pretrained models are installed")
-    return names[0]
+    return default_codec()
 
 
 def _progress(items: list[Path]):

@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CodecConfig:
-    """Shape of a SelectiveCodec: latent size, quantiser, widths, conditioning."""
+    """Shape of a CodecNetwork: latent size, quantiser, widths, conditioning."""
 
     latent_channels: int = 4
     num_centers: int = 5

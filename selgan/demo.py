@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 import selgan
-from selgan.eval.metrics import psnr
+from selgan.metrics import psnr
 from selgan.imageio import load_rgb, save_png_atomic, write_atomic
 
 ASSETS = Path(__file__).resolve().parent / "assets"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from selgan.errors import ImageError, UnknownClassError
-from selgan.segment.vocab import Vocabulary
+from selgan.labels.vocab import Vocabulary
 
 
 def resolve_classes(names: Iterable[str | int], vocab: Vocabulary) -> tuple[int, ...]:
@@ -20,17 +20,6 @@ def resolve_classes(names: Iterable[str | int], vocab: Vocabulary) -> tuple[int,
         else:
             ids.add(vocab.class_id(name))
     return tuple(sorted(ids))
-
-
-def class_latent_mask(labels_coarse: np.ndarray, class_ids: tuple[int, ...], ratio: int) -> np.ndarray:
-    """Latent cell is preserved when any label cell it covers is a preserved class.
-
-    labels_coarse is the stored label map; ratio = latent stride / label stride (e.g. 16/8 = 2).
-    Derived from the decoded map alone, so it costs no bits.
-    """
-    hit = np.isin(labels_coarse, np.asarray(class_ids, dtype=np.int64))
-    h, w = hit.shape[0] // ratio, hit.shape[1] // ratio
-    return hit.reshape(h, ratio, w, ratio).any(axis=(1, 3))
 
 
 def painted_latent_mask(mask: np.ndarray, size: tuple[int, int], padded: tuple[int, int], stride: int) -> np.ndarray:
@@ -61,4 +50,4 @@ def pixel_preserve_mask(
     return mask
 
 
-__all__ = ["class_latent_mask", "painted_latent_mask", "pixel_preserve_mask", "resolve_classes"]
+__all__ = ["painted_latent_mask", "pixel_preserve_mask", "resolve_classes"]

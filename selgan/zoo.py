@@ -1,6 +1,7 @@
 """Pretrained model table (pretrained/manifest.json) and loading by name with sha256 checks."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class ModelSpec:
     kind: str = "codec"  # "codec" or "segmenter"
     segmenter: str | None = None  # codecs: the segmenter that labels images when no labels are given
     preserve: tuple[str, ...] = ()  # selective codecs: the preserve set they were tuned for ('default')
+    default: bool = False  # the codec the CLI and the app use when none is named
 
     @property
     def short_hash(self) -> bytes:
@@ -63,10 +65,16 @@ def get_spec(name: str, kind: str | None = None) -> ModelSpec:
     return table[name]
 
 
+def default_codec() -> str:
+    """The codec the manifest marks as default (else the first it lists); ModelNotFoundError when there is none."""
+    codecs = specs("codec")
+    if not codecs:
+        raise ModelNotFoundError(f"no pretrained codecs are installed (manifest: {manifest_path()})")
+    return next((name for name, spec in codecs.items() if spec.default), next(iter(codecs)))
+
+
 def weights_path(spec: ModelSpec) -> Path:
     """Local weights file for a spec, downloading it (when a URL is known) into the cache; sha256-checked."""
-    from selgan.weights import sha256_file
-
     for folder in (manifest_path().parent, CACHE_DIR):
         candidate = folder / spec.file
         if candidate.is_file():
@@ -97,3 +105,19 @@ def _download(spec: ModelSpec) -> Path:
     except Exception as exc:  # network errors come in many types; the user needs one message
         raise ModelNotFoundError(f"could not download {spec.name!r} from {spec.url}: {exc}") from None
     return target
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def update_manifest(path: Path, name: str, file: str, sha: str, card: str, description: str, **extra) -> None:
+    """Add or replace one entry of pretrained/manifest.json."""
+    manifest = json.loads(path.read_text()) if path.exists() else {"models": {}}
+    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None, **extra}
+    path.write_text(json.dumps(manifest, indent=2) + "\n")

@@ -29,25 +29,25 @@ def camvid() -> Path:
 @pytest.fixture(scope="session")
 def tiny_zoo(tmp_path_factory, camvid) -> Path:
     """A zoo folder holding 'tiny-test': random-init weights with real fitted coding tables."""
-    from selgan.codec import build_codec
+    from selgan.codec import build_network
     from selgan.config import CodecConfig
     import numpy as np
     from PIL import Image
 
-    from selgan.tables import fit_side_models, stored_label_maps
-    from selgan.train.data import camvid_pairs
+    from selgan.datasets import camvid_pairs
     from selgan.segment.builtin import save_segmenter
     from selgan.segment.smp_net import SegNetConfig, build_segnet
-    from selgan.weights import save_codec, sha256_file
+    from selgan.weights import save_network
+    from selgan.zoo import sha256_file
 
     torch.manual_seed(0)
     cfg = CodecConfig(**TINY_CONFIG)
-    model = build_codec(cfg)
+    model = build_network(cfg)
     model.latent_model.update()
     labels = [np.asarray(Image.open(lab), dtype=np.int64) for _, lab in camvid_pairs(camvid, "train")[:30]]
-    fit_side_models(model, stored_label_maps(model, labels))
+    model.fit_side_models(model.stored_label_maps(labels))
     folder = tmp_path_factory.mktemp("zoo")
-    sha = save_codec(model, cfg, folder / "tiny-test.safetensors")
+    sha = save_network(model, cfg, folder / "tiny-test.safetensors")
     seg_config = SegNetConfig(arch="fpn", decoder_channels=64)  # random weights: shapes and plumbing only
     save_segmenter(build_segnet(seg_config).eval(), seg_config, "camvid", folder / "tiny-seg.safetensors")
     manifest = {"models": {
@@ -68,11 +68,12 @@ def use_tiny_zoo(tiny_zoo, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_codec(tiny_zoo):
-    from selgan.pipeline import Codec
-    from selgan.weights import load_codec, sha256_file
+    from selgan.api import Codec
+    from selgan.weights import load_network
+    from selgan.zoo import sha256_file
 
     path = tiny_zoo / "tiny-test.safetensors"
-    return Codec(load_codec(path), "tiny-test", bytes.fromhex(sha256_file(path)[:8]))
+    return Codec(load_network(path), "tiny-test", bytes.fromhex(sha256_file(path)[:8]))
 
 
 @pytest.fixture(scope="session")

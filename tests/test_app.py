@@ -60,7 +60,7 @@ def test_presets_follow_the_vocabulary():
 
 
 def test_strokes_take_the_nearest_brush_colour(use_tiny_zoo):
-    codec = app.load_codec(MODEL)
+    codec = app.shared_codec(MODEL)
     layer = np.zeros((32, 48, 4), np.uint8)
     layer[:8, :8] = (10, 250, 5, 255)  # near the keep colour
     layer[8:16, :8] = (250, 0, 250, 200)  # synthesise
@@ -77,7 +77,7 @@ def test_strokes_take_the_nearest_brush_colour(use_tiny_zoo):
 
 def test_selection_modes(session):
     state = session[0]
-    codec = app.load_codec(MODEL)
+    codec = app.shared_codec(MODEL)
     segmap = state.segmaps["tiny-seg"]
     none = app.read_strokes(None, segmap.size, codec)
     assert app.selection([n for _, n in app.selectable(codec)], none, segmap, codec)[0] == {}
@@ -108,7 +108,7 @@ def test_compress_gives_a_decodable_file_and_the_comparison(session, tmp_path):
     for image, caption in gallery:  # every classical file shown fits in the same bytes
         assert int(caption.split(", ")[1].split(" B")[0].replace(",", "")) <= len(data)
     # A class painted over the segmentation changes the stored label map.
-    codec = app.load_codec(MODEL)
+    codec = app.shared_codec(MODEL)
     layer = np.zeros((360, 480, 4), np.uint8)
     layer[:, :240] = (*codec.model.vocab.palette()[codec.class_names.index("Tree")], 255)
     relabelled = app.on_compress(state, MODEL, ["Car"], {"layers": [layer]}, 7, tmp_path)

@@ -10,7 +10,7 @@ from selgan.errors import BitstreamError
 
 
 def sample() -> Bitstream:
-    return Bitstream("camvid-sc-c4", b"\x01\x02\x03\x04", 481, 361, Mode.SELECTIVE, seed=7,
+    return Bitstream(model_id="camvid-sc-c4", weights_hash=b"\x01\x02\x03\x04", width=481, height=361, mode=Mode.SELECTIVE, seed=7,
                      preserved_classes=(8, 9), streams={"labels": b"abcd", "latent": bytes(range(40))})
 
 

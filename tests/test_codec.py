@@ -123,7 +123,7 @@ def test_tiled_generation_matches_whole_image_closely(tiny_codec, val_frame):
     z_hat = model.quantizer.dequantize(torch.from_numpy(symbols))[None]
     noises = model.draw_noise(1, coded.shape, generator=torch.Generator().manual_seed(0))
     mask = torch.ones(1, 1, *coded.shape)
-    from selgan.codec.layers import one_hot_labels
+    from selgan.labels.resample import one_hot_labels
 
     one_hot = one_hot_labels(torch.from_numpy(stored)[None], model.vocab.num_classes)
     with torch.no_grad():
@@ -135,7 +135,7 @@ def test_tiled_generation_matches_whole_image_closely(tiny_codec, val_frame):
 
 
 def test_preserved_mask_and_segment_of_the_public_codec(tiny_codec, val_frame):
-    from selgan.pipeline import Codec
+    from selgan.api import Codec
 
     image, labels = val_frame
     data = tiny_codec.compress(image, labels=labels, preserve=["car"]).to_bytes()

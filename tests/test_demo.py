@@ -16,7 +16,7 @@ def shipped_zoo(monkeypatch):
 
 
 def test_every_shipped_file_matches_its_checksum_and_has_a_card():
-    from selgan.weights import sha256_file
+    from selgan.zoo import sha256_file
 
     for name, entry in MANIFEST.items():
         assert sha256_file(PRETRAINED_DIR / entry["file"]) == entry["sha256"], name
@@ -38,7 +38,7 @@ def test_demo_writes_the_file_and_the_reconstruction(tmp_path, capsys):
 
 def test_shipped_codec_quality_band_on_camvid_val(val_frame):
     """A real model, not random weights: PSNR in a band and preserved regions sharper than synthesised ones."""
-    from selgan.eval.metrics import psnr
+    from selgan.metrics import psnr
     from selgan.imageio import load_rgb
 
     codec = selgan.load("camvid-gc-c4")

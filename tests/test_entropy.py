@@ -18,8 +18,8 @@ def test_quantize_pmf_rows_sum_exactly_and_stay_positive():
 def test_label_model_round_trip_and_learns(camvid):
     from PIL import Image
 
-    from selgan.segment.resample import downsample_labels_np
-    from selgan.segment.vocab import CAMVID
+    from selgan.labels.resample import downsample_labels_np
+    from selgan.labels.vocab import CAMVID
 
     paths = sorted((camvid / "trainannot").glob("*.png"))[:40]
     maps = [downsample_labels_np(np.asarray(Image.open(p), dtype=np.int64), 8, CAMVID.downsample_weights()) for p in paths]
@@ -79,6 +79,17 @@ def test_estimated_bits_track_real_bytes(latent_model):
     assert abs(real_bits - est) < 0.05 * est + 64
 
 
+def test_training_and_coding_use_the_same_contexts(latent_model):
+    """The torch context index (training's bit estimate) and the coder's numpy one agree exactly, cell by cell."""
+    symbols, coded, classes = random_latent(7)
+    t = torch.from_numpy
+    trained = latent_model.context_index(t(symbols)[None], t(coded)[None, None], t(classes)[None])[0].numpy()
+    grid = np.where(coded[None], symbols, 5).reshape(-1, symbols.shape[-1])
+    rows, xs = np.meshgrid(np.arange(grid.shape[0]), np.arange(grid.shape[1]), indexing="ij")
+    coding = latent_model._context_fn(classes)(grid, rows.ravel(), xs.ravel()).reshape(symbols.shape)
+    assert np.array_equal(trained[:, coded], coding[:, coded])
+
+
 def test_coding_without_update_says_so():
     model = LatentContextModel(2, 5, 12)
     symbols, coded, classes = random_latent(shape=(2, 4, 4))
@@ -107,8 +118,8 @@ def test_a_certain_map_codes_to_an_empty_stream_and_back(camvid):
     """Extremely probable symbols may cost zero words: an empty stream is a valid stream."""
     from PIL import Image
 
-    from selgan.segment.resample import downsample_labels_np
-    from selgan.segment.vocab import CAMVID
+    from selgan.labels.resample import downsample_labels_np
+    from selgan.labels.vocab import CAMVID
 
     maps = [downsample_labels_np(np.asarray(Image.open(p), dtype=np.int64), 8, CAMVID.downsample_weights())
             for p in sorted((camvid / "trainannot").glob("*.png"))[:20]]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from selgan.eval.baselines import BASELINES, code_at_budget
-from selgan.eval.metrics import miou, msssim, psnr
+from selgan.metrics import miou, msssim, psnr
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
 
 def test_eval_subsets_and_model_only(use_tiny_zoo, camvid, tmp_path, capsys):
     from selgan.cli import main
-    from selgan.train.data import camvid_pairs
+    from selgan.datasets import camvid_pairs
 
     # --stride 4 --offset 2 picks frames disjoint from --stride 4 (for choosing a checkpoint without peeking).
     code = main(["eval", "--model", "tiny-test", "--data", str(camvid), "--stride", "50", "--offset", "2", "--baselines", "",

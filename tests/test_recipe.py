@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from selgan.backbones import FeaturePyramid
-from selgan.codec import build_codec
+from selgan.codec import build_network
 from selgan.config import CodecConfig
 from selgan.gan.augment import DiffAugment
 from selgan.gan.perceptual import PerceptualLoss, build_perceptual_loss
@@ -61,7 +61,7 @@ def test_perceptual_loss_counts_only_where_weighted(pyramid):
 
 def test_spade_codec_tiles_without_seams_and_takes_noise_per_stage():
     torch.manual_seed(0)
-    model = build_codec(CodecConfig(**{**TINY_CONFIG, "generator": "spade"})).eval()
+    model = build_network(CodecConfig(**{**TINY_CONFIG, "generator": "spade"})).eval()
     assert [f for _, f in model.generator.noise_shapes()] == [1, 2, 4, 8, 16]
     z_hat = model.quantizer.dequantize(torch.randint(0, 5, (1, 4, 12, 20)))
     one_hot = torch.nn.functional.one_hot(torch.randint(0, 12, (1, 24, 40)), 12).permute(0, 3, 1, 2).float()

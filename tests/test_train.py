@@ -11,9 +11,10 @@ import torch
 from selgan.errors import SelganError
 from selgan.gan import MultiScaleDiscriminator, discriminator_loss, feature_matching_loss, generator_adversarial_loss
 from selgan.gan.losses import distortion_loss
-from selgan.segment.vocab import get_mapping
+from selgan.labels.vocab import get_mapping
 from selgan.train.config import load_train_config
-from selgan.train.data import PairDataset, camvid_pairs, cityscapes_pairs, folder_pairs
+from selgan.datasets import camvid_pairs, cityscapes_pairs, folder_pairs
+from selgan.train.data import PairDataset
 from selgan.train.run import train_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,13 +176,13 @@ def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
     default = codec.compress(image, labels=labels, preserve="default")
     assert default.preserved_classes == (3, 8)
     # Shipped weights start a new run, by file or by name: their codec at step 0, tables left to export.
-    shipped = selgan.weights.load_codec(tmp_path / "zoo" / "mini.safetensors").state_dict()
+    shipped = selgan.weights.load_network(tmp_path / "zoo" / "mini.safetensors").state_dict()
     for n, source in enumerate((str(tmp_path / "zoo" / "mini.safetensors"), "mini")):
         out = tmp_path / f"from-{n}"
         assert main(["train", SMOKE, "--out", str(out), "--init", source, f"data.root={camvid}", "optim.steps=0"]) == 0
         state = torch.load(out / "checkpoint.pt", weights_only=True)
-        assert state["step"] == 0 and state["model"]["latent_model.cdf_table"].numel() == 0
-        assert all(torch.equal(state["model"][k], v) for k, v in shipped.items() if k != "latent_model.cdf_table")
+        assert state["step"] == 0 and state["model"]["latent_model.freq_table"].numel() == 0
+        assert all(torch.equal(state["model"][k], v) for k, v in shipped.items() if k != "latent_model.freq_table")
     assert main(["train", SMOKE, "--out", str(tmp_path / "x"), "--init", str(tmp_path / "nothing.safetensors")]) == 2
 
 
@@ -195,15 +196,15 @@ def test_cli_overrides_may_follow_options(camvid, tmp_path):
 
 
 def test_widening_the_latent_keeps_the_reconstruction(camvid, tmp_path):
-    from selgan.codec import build_codec
+    from selgan.codec import build_network
     from selgan.config import CodecConfig
     from selgan.train.widen import latent_channels_of, widen_latent
 
     small_cfg = dict(encoder_widths=(8, 8, 8, 16), generator_width=16, generator_blocks=1,
                      upsample_widths=(16, 8, 8, 8), noise_channels=2)
     torch.manual_seed(0)
-    narrow = build_codec(CodecConfig(latent_channels=2, **small_cfg)).eval()
-    wide = build_codec(CodecConfig(latent_channels=5, **small_cfg)).eval()
+    narrow = build_network(CodecConfig(latent_channels=2, **small_cfg)).eval()
+    wide = build_network(CodecConfig(latent_channels=5, **small_cfg)).eval()
     wide.load_state_dict(widen_latent(narrow.state_dict(), wide))
     x, labels, mask = torch.rand(1, 3, 64, 64), torch.randint(0, 11, (1, 8, 8)), torch.ones(1, 1, 4, 4)
     outputs = []

@@ -1,15 +1,15 @@
-"""The codec: encoder, quantiser, generator and the SelectiveCodec model."""
+"""The codec: encoder, quantiser, generator and the CodecNetwork model."""
 from torch import nn
 
 from selgan.codec.encoder import Encoder
 from selgan.codec.generator import Generator
-from selgan.codec.model import LATENT_STRIDE, SelectiveCodec
+from selgan.codec.network import LATENT_STRIDE, CodecNetwork
 from selgan.codec.quantizer import Quantizer
 from selgan.codec.spade import SemanticGenerator
 from selgan.config import CodecConfig
 from selgan.entropy import LatentContextModel
 from selgan.errors import SelganError
-from selgan.segment.vocab import get_vocabulary
+from selgan.labels.vocab import get_vocabulary
 
 # model.generator in a config: 'concat' (one-hot labels concatenated per stage; the first shipped models)
 # or 'spade' (spatially-adaptive normalisation from the label map, per-stage noise).
@@ -24,11 +24,11 @@ def build_generator(kind: str, latent_channels: int, num_classes: int, width: in
     return GENERATORS[kind](latent_channels, num_classes, width, blocks, upsample_widths, noise_channels)
 
 
-def build_codec(cfg: CodecConfig) -> SelectiveCodec:
+def build_network(cfg: CodecConfig) -> CodecNetwork:
     """Config -> model (the only place a CodecConfig is unpacked)."""
     vocab = get_vocabulary(cfg.vocabulary)
     k = vocab.num_classes
-    return SelectiveCodec(
+    return CodecNetwork(
         vocab=vocab,
         encoder=Encoder(cfg.latent_channels, tuple(cfg.encoder_widths), k),
         quantizer=Quantizer(cfg.num_centers),
@@ -39,4 +39,4 @@ def build_codec(cfg: CodecConfig) -> SelectiveCodec:
     )
 
 
-__all__ = ["GENERATORS", "LATENT_STRIDE", "SelectiveCodec", "build_codec"]
+__all__ = ["GENERATORS", "LATENT_STRIDE", "CodecNetwork", "build_network"]

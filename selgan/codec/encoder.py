@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from selgan.codec.layers import ChannelNorm, ResidualBlock, resize_one_hot
+from selgan.codec.layers import ChannelNorm, ResidualBlock
+from selgan.labels.resample import resize_one_hot
 
 
 class Encoder(nn.Module):

@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from selgan.codec.layers import ChannelNorm, ResidualBlock, resize_one_hot
+from selgan.codec.layers import ChannelNorm, ResidualBlock
+from selgan.labels.resample import resize_one_hot
 
 
 class UpStage(nn.Module):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 
@@ -36,15 +35,3 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
-
-
-def one_hot_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """(N,H,W) integer labels -> (N,K,H,W) float one-hot."""
-    return F.one_hot(labels, num_classes).permute(0, 3, 1, 2).float()
-
-
-def resize_one_hot(one_hot: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Class shares at another resolution: area average down, nearest up."""
-    if one_hot.shape[-2] >= size[0]:
-        return F.adaptive_avg_pool2d(one_hot, size)
-    return F.interpolate(one_hot, size=size, mode="nearest")

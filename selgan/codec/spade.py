@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from selgan.codec.layers import resize_one_hot
+from selgan.labels.resample import resize_one_hot
 
 
 def _channel_normalize(x: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:

@@ -29,7 +29,7 @@ class LatentContextModel(nn.Module):
         self.neighbour_logits = nn.Parameter(torch.zeros(c, 1, s, s, s, n))
         self.class_logits = nn.Parameter(torch.zeros(c, k, 1, 1, 1, n))
         # Integer tables for coding; empty until update() freezes them.
-        self.register_buffer("cdf_table", torch.zeros(0, n, dtype=torch.int32))
+        self.register_buffer("freq_table", torch.zeros(0, n, dtype=torch.int32))
 
     def log_pmf(self) -> torch.Tensor:
         """(contexts, L) natural-log probabilities for every context."""
@@ -44,9 +44,12 @@ class LatentContextModel(nn.Module):
         top = F.pad(s, (0, 0, 1, 0), value=absent)[..., :-1, :]
         prev = F.pad(s, (0, 0, 0, 0, 1, 0), value=absent)[:, :-1]
         chan = torch.arange(s.shape[1], device=s.device).view(1, -1, 1, 1)
+        return self._context_row(chan, classes.unsqueeze(1), left, top, prev)
+
+    def _context_row(self, chan, classes, left, top, prev):
+        """The one definition of a context's table row, for torch tensors (training) and numpy arrays (coding) alike."""
         states = self.num_centers + 1
-        idx = (chan * self.num_classes + classes.unsqueeze(1)) * states + left
-        return ((idx * states + top) * states + prev)
+        return (((chan * self.num_classes + classes) * states + left) * states + top) * states + prev
 
     def bits(self, symbols: torch.Tensor, soft: torch.Tensor, coded: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
         """Estimated bits of the coded symbols, differentiable w.r.t. the model and (via soft) the encoder."""
@@ -61,7 +64,7 @@ class LatentContextModel(nn.Module):
     def update(self) -> None:
         """Freeze the current probabilities into integer tables used by encode/decode."""
         pmf = self.log_pmf().double().exp().cpu().numpy()
-        self.cdf_table = torch.from_numpy(quantize_pmf(pmf).astype(np.int32))
+        self.freq_table = torch.from_numpy(quantize_pmf(pmf).astype(np.int32))
 
     def encode(self, symbols: np.ndarray, coded: np.ndarray, classes: np.ndarray) -> bytes:
         """symbols (C,h,w), coded (h,w) bool, classes (h,w) -> bytes."""
@@ -77,19 +80,18 @@ class LatentContextModel(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # The frozen table's size is only known once update() ran: take the stored one's shape.
-        table = state_dict.get(prefix + "cdf_table")
+        table = state_dict.get(prefix + "freq_table")
         if table is not None:
-            self.cdf_table = torch.zeros_like(table)
+            self.freq_table = torch.zeros_like(table)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _table(self) -> np.ndarray:
-        if self.cdf_table.numel() == 0:
+        if self.freq_table.numel() == 0:
             raise RuntimeError("LatentContextModel.update() must be called before coding")
-        return self.cdf_table.numpy()
+        return self.freq_table.numpy()
 
     def _context_fn(self, classes: np.ndarray):
         height = classes.shape[0]
-        states = self.num_centers + 1
         absent = self.num_centers
 
         def context(grid: np.ndarray, rows: np.ndarray, xs: np.ndarray) -> np.ndarray:
@@ -97,7 +99,6 @@ class LatentContextModel(nn.Module):
             left = np.where(xs > 0, grid[rows, np.maximum(xs - 1, 0)], absent)
             top = np.where(ys > 0, grid[np.maximum(rows - 1, 0), xs], absent)
             prev = np.where(chan > 0, grid[np.maximum(rows - height, 0), xs], absent)
-            idx = (chan * self.num_classes + classes[ys, xs]) * states + left
-            return (idx * states + top) * states + prev
+            return self._context_row(chan, classes[ys, xs], left, top, prev)
 
         return context

@@ -14,7 +14,7 @@ pillow_heif.register_heif_opener()
 
 
 @dataclass(frozen=True)
-class BaselineCodec:
+class ClassicalCodec:
     """encode(rgb, quality) -> bytes; decode(bytes) -> rgb; a larger quality gives a larger file."""
 
     name: str
@@ -35,15 +35,15 @@ def _pillow(fmt: str, **options) -> tuple[Callable, Callable]:
     return encode, decode
 
 
-BASELINES: dict[str, BaselineCodec] = {
-    "jpeg": BaselineCodec("jpeg", *_pillow("JPEG", optimize=True), (1, 95)),
-    "webp": BaselineCodec("webp", *_pillow("WEBP", method=6), (0, 100)),
-    "avif": BaselineCodec("avif", *_pillow("AVIF", speed=4), (0, 100)),
-    "heic": BaselineCodec("heic", *_pillow("HEIF"), (0, 100)),  # HEVC intra via libheif (BPG's coding tools)
-    "jxl": BaselineCodec("jxl", lambda rgb, q: imagecodecs.jpegxl_encode(rgb, level=q, effort=7),
+BASELINES: dict[str, ClassicalCodec] = {
+    "jpeg": ClassicalCodec("jpeg", *_pillow("JPEG", optimize=True), (1, 95)),
+    "webp": ClassicalCodec("webp", *_pillow("WEBP", method=6), (0, 100)),
+    "avif": ClassicalCodec("avif", *_pillow("AVIF", speed=4), (0, 100)),
+    "heic": ClassicalCodec("heic", *_pillow("HEIF"), (0, 100)),  # HEVC intra via libheif (BPG's coding tools)
+    "jxl": ClassicalCodec("jxl", lambda rgb, q: imagecodecs.jpegxl_encode(rgb, level=q, effort=7),
                          lambda data: np.asarray(imagecodecs.jpegxl_decode(data))[..., :3], (0, 100)),
     # OpenJPEG's quality layer is a target PSNR in dB: higher means larger files.
-    "jpeg2k": BaselineCodec("jpeg2k", lambda rgb, q: imagecodecs.jpeg2k_encode(rgb, level=q, codecformat="j2k"),
+    "jpeg2k": ClassicalCodec("jpeg2k", lambda rgb, q: imagecodecs.jpeg2k_encode(rgb, level=q, codecformat="j2k"),
                             lambda data: np.asarray(imagecodecs.jpeg2k_decode(data))[..., :3], (5, 60)),
 }
 
@@ -63,7 +63,7 @@ class MatchedResult:
         return self.codec if self.scale == 1 else f"{self.codec}@1/{self.scale}"
 
 
-def code_at_budget(codec: BaselineCodec, rgb: np.ndarray, max_bytes: int, scale: int = 1) -> MatchedResult:
+def code_at_budget(codec: ClassicalCodec, rgb: np.ndarray, max_bytes: int, scale: int = 1) -> MatchedResult:
     """Binary search for the highest quality whose file is at most max_bytes; never exceeds it."""
     source = _resize(rgb, scale, down=True)
     lo, hi = codec.qualities

@@ -18,10 +18,10 @@ from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 
 from selgan.codec import LATENT_STRIDE
-from selgan.codec.layers import one_hot_labels
-from selgan.codec.model import padded_shape
-from selgan.pipeline import Codec
-from selgan.segment.resample import pad_to_shape
+from selgan.labels.resample import one_hot_labels
+from selgan.codec.network import padded_shape
+from selgan.api import Codec
+from selgan.labels.resample import pad_to_shape
 from selgan.segment.base import Segmenter
 
 SIZES = ((480, 360), (1024, 512), (2048, 1024), (3840, 2160))

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from selgan.eval.baselines import BASELINES, code_at_budget
-from selgan.eval.metrics import miou, msssim, psnr
-from selgan.pipeline import Codec
+from selgan.metrics import miou, msssim, psnr
+from selgan.api import Codec
 from selgan.segment.base import Segmenter
 
 
@@ -58,10 +58,7 @@ def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, bas
 
 
 def _segment(segmenter: Segmenter, image: np.ndarray, codec: Codec) -> np.ndarray:
-    predicted = segmenter.segment(image)
-    if predicted.vocab.name != codec.model.vocab.name:
-        predicted = predicted.to_vocabulary(codec.model.vocab.name)
-    return predicted.labels
+    return segmenter.segment(image).to_vocabulary(codec.model.vocab.name).labels
 
 
 def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np.ndarray,

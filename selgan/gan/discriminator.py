@@ -7,7 +7,20 @@ from torch import nn
 from torch.nn.utils import spectral_norm as apply_spectral_norm
 
 
-class PatchDiscriminator(nn.Module):
+class LayerStack(nn.Module):
+    """Layers run in order; every layer's output is returned (logits last), for feature matching."""
+
+    layers: nn.ModuleList
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        features = []
+        for layer in self.layers:
+            x = layer(x)
+            features.append(x)
+        return features
+
+
+class PatchDiscriminator(LayerStack):
     """Strided convs over [image, one-hot labels]; returns the features of every layer, logits last."""
 
     def __init__(self, in_channels: int, base_width: int, num_layers: int, spectral_norm: bool) -> None:
@@ -24,13 +37,6 @@ class PatchDiscriminator(nn.Module):
             ))
         layers.append(wrap(nn.Conv2d(widths[-1], 1, 4, 1, 1)))
         self.layers = nn.ModuleList(layers)
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        features = []
-        for layer in self.layers:
-            x = layer(x)
-            features.append(x)
-        return features
 
 
 class MultiScaleDiscriminator(nn.Module):

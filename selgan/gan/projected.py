@@ -14,7 +14,8 @@ from torch import nn
 from torch.nn.utils import spectral_norm
 
 from selgan.backbones import FeaturePyramid
-from selgan.codec.layers import resize_one_hot
+from selgan.gan.discriminator import LayerStack
+from selgan.labels.resample import resize_one_hot
 
 
 class RandomProjection(nn.Module):
@@ -46,7 +47,7 @@ class RandomProjection(nn.Module):
         return out
 
 
-class ProjectedHead(nn.Module):
+class ProjectedHead(LayerStack):
     """Strided 4×4 convs (spectral norm, LeakyReLU) down to stride 32 of the image, then 1×1 logits."""
 
     def __init__(self, in_channels: int, downsamples: int, width: int) -> None:
@@ -59,13 +60,6 @@ class ProjectedHead(nn.Module):
         layers.append(nn.Sequential(spectral_norm(nn.Conv2d(channels, channels, 3, 1, 1)), nn.LeakyReLU(0.2, inplace=True)))
         layers.append(spectral_norm(nn.Conv2d(channels, 1, 1)))
         self.layers = nn.ModuleList(layers)
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        features = []
-        for layer in self.layers:
-            x = layer(x)
-            features.append(x)
-        return features
 
 
 class ProjectedDiscriminator(nn.Module):

@@ -11,7 +11,7 @@ from selgan.imageio import ImageLike
 from selgan.segment.base import Segmenter
 from selgan.segment.labelfile import LabelFileSegmenter, read_label_png
 from selgan.segment.segmap import ClassShare, SegMap
-from selgan.segment.vocab import CAMVID, Vocabulary, get_mapping, get_vocabulary, load_vocabulary
+from selgan.labels.vocab import CAMVID, Vocabulary, get_mapping, get_vocabulary, load_vocabulary
 
 DEFAULT_SEGMENTER = "camvid-seg"
 BACKENDS = ("builtin", "torchvision:<arch>", "detectron2", "file")
@@ -54,7 +54,7 @@ def _builtin(name: str) -> Segmenter:
 def segment(image: ImageLike, backend: str = "builtin", vocab: str | None = None, **options) -> SegMap:
     """Segment an image; with vocab=, the result is mapped into that vocabulary."""
     segmap = get_segmenter(backend, **options).segment(image)
-    return segmap.to_vocabulary(vocab) if vocab and vocab != segmap.vocab.name else segmap
+    return segmap.to_vocabulary(vocab) if vocab else segmap
 
 
 __all__ = [

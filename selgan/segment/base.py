@@ -5,7 +5,7 @@ from typing import Protocol, runtime_checkable
 
 from selgan.imageio import ImageLike
 from selgan.segment.segmap import SegMap
-from selgan.segment.vocab import Vocabulary
+from selgan.labels.vocab import Vocabulary
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from torch import nn
 from selgan.imageio import ImageLike, load_rgb
 from selgan.segment.segmap import SegMap
 from selgan.segment.smp_net import SegNetConfig, build_segnet, normalize
-from selgan.segment.vocab import Vocabulary, get_vocabulary
+from selgan.labels.vocab import Vocabulary, get_vocabulary
 from selgan.tensorfile import read_tagged
 
 FORMAT = "selgan-segmenter-2"

@@ -10,7 +10,7 @@ import numpy as np
 from selgan.errors import SelganError
 from selgan.imageio import ImageLike, load_rgb
 from selgan.segment.segmap import SegMap
-from selgan.segment.vocab import Vocabulary, get_vocabulary
+from selgan.labels.vocab import Vocabulary, get_vocabulary
 
 INSTALL_HINT = (
     "detectron2 is not installed and is not on PyPI; build it from source following its installation "

@@ -11,7 +11,7 @@ from selgan.segment.base import Segmenter
 from selgan.segment.labelfile import read_label_png
 from selgan.segment.metrics import confusion_matrix, iou_table
 from selgan.errors import SelganError
-from selgan.segment.vocab import Vocabulary, get_mapping
+from selgan.labels.vocab import Vocabulary, get_mapping
 
 
 def evaluate_segmenter(
@@ -25,10 +25,8 @@ def evaluate_segmenter(
         if not isinstance(target, np.ndarray):
             target = read_label_png(target, vocab)
         start = time.perf_counter()
-        segmap = segmenter.segment(image)
+        segmap = segmenter.segment(image).to_vocabulary(vocab.name)
         seconds.append(time.perf_counter() - start)
-        if segmap.vocab.name != vocab.name:
-            segmap = segmap.to_vocabulary(vocab.name)
         scored = target != vocab.ignore_id
         confusion += confusion_matrix(segmap.labels[scored], target[scored], k)
     keep = [i for i in range(k) if i != vocab.ignore_id]
@@ -44,7 +42,7 @@ def labelled_frames(layout: str, root: str | Path, split: str, label_vocab: str,
     (image: bicubic with antialiasing, labels: nearest), label-file ids mapped from `label_vocab`."""
     from PIL import Image
 
-    from selgan.train.data import LAYOUTS
+    from selgan.datasets import LAYOUTS
 
     if layout not in LAYOUTS:
         raise SelganError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")

@@ -10,7 +10,7 @@ from PIL import Image, UnidentifiedImageError
 from selgan.errors import ImageError
 from selgan.imageio import ImageLike
 from selgan.segment.segmap import SegMap
-from selgan.segment.vocab import Vocabulary
+from selgan.labels.vocab import Vocabulary
 
 
 def read_label_png(path: str | Path, vocab: Vocabulary, size: tuple[int, int] | None = None) -> np.ndarray:

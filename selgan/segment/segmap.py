@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image
 
 from selgan.errors import ImageError, UnknownClassError
-from selgan.segment.vocab import Vocabulary, get_mapping, get_vocabulary
+from selgan.labels.vocab import Vocabulary, get_mapping, get_vocabulary
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ class SegMap:
         return sorted(present, key=lambda s: -s.share)
 
     def to_vocabulary(self, name: str) -> "SegMap":
-        """The same map in another vocabulary, through the built-in mapping between them."""
+        """The same map in another vocabulary, through the built-in mapping between them (itself if already in it)."""
+        if name == self.vocab.name:
+            return self
         mapping = get_mapping(self.vocab.name, name)
         return SegMap(mapping(self.labels), get_vocabulary(name), self.confidence)
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from selgan.errors import ModelNotFoundError, SelganError
 from selgan.imageio import ImageLike, load_rgb
 from selgan.segment.segmap import SegMap
-from selgan.segment.vocab import get_vocabulary
+from selgan.labels.vocab import get_vocabulary
 
 ARCHITECTURES = {
     "deeplabv3_resnet50": "DeepLabV3_ResNet50_Weights",

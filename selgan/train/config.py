@@ -75,7 +75,6 @@ class RunConfig:
     log_every: int = 20
     eval_every: int = 1000
     eval_images: int = 4
-    sample_every: int = 1000
     checkpoint_minutes: float = 5.0
     threads: int = 0  # 0 = torch's default
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from selgan.metrics import msssim, psnr
 from selgan.train.checkpoint import save_checkpoint
 from selgan.train.trainer import Hook, Trainer
 
@@ -96,12 +97,11 @@ class LoggingHook(Hook):
 
 
 class EvalHook(Hook):
-    """Real files on a few val frames (GC mode): bpp from bytes, PSNR, MS-SSIM; sample images to TensorBoard."""
+    """Full val frames coded in GC mode on CPU: bits of the coded streams, PSNR, MS-SSIM; a sample image to TensorBoard."""
 
     def __init__(self, val_dataset, every: int, images: int, logger: LoggingHook, side_model_labels: list[np.ndarray]) -> None:
         self.val, self.every, self.images, self.logger = val_dataset, every, images, logger
         self.side_model_labels = side_model_labels
-        self.side_models = None
 
     def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None:
         if trainer.step % self.every == 0 or trainer.step == trainer.steps:
@@ -109,31 +109,24 @@ class EvalHook(Hook):
 
     @torch.no_grad()
     def evaluate(self, trainer: Trainer) -> dict[str, float]:
-        from pytorch_msssim import ms_ssim
-
-        from selgan.tables import fit_side_models
-
         # A CPU copy: freezing tables must not touch the training model's buffers, which DDP
         # broadcasts from rank 0 and would then differ in shape between ranks.
         model = copy.deepcopy(trainer.eval_codec).cpu().eval()
         model.latent_model.update()
-        if self.side_models is None:
-            fit_side_models(model, self.side_model_labels)
-            self.side_models = (model.label_model, model.mask_model)
-        model.label_model, model.mask_model = self.side_models
+        model.fit_side_models(self.side_model_labels)
         bpps, psnrs, msssims = [], [], []
         for i in range(min(self.images, len(self.val))):
             image, labels = self.val.load(i)
-            bs = model.compress_arrays(image, labels.astype(np.int64), None, None, 0, "training", b"\0" * 4)
-            out = model.decompress_arrays(bs)
-            x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
-            y = torch.from_numpy(out).permute(2, 0, 1)[None].float() / 255
-            bpps.append(bs.bpp)
-            psnrs.append(float(-10 * torch.log10(((x - y) ** 2).mean())))
-            msssims.append(float(ms_ssim(y, x, data_range=1.0)))
+            coded = model.compress(image, labels.astype(np.int64), None, None, 0)
+            out = model.decompress(coded)
+            # The streams' bits; a file adds its container header (about 20 bytes) to these.
+            bpps.append(8 * sum(len(s) for s in coded.streams.values()) / (image.shape[0] * image.shape[1]))
+            psnrs.append(psnr(image, out))
+            msssims.append(msssim(image, out))
             if i == 0 and self.logger.writer is not None:
                 self.logger.writer.add_image("val/reconstruction", np.concatenate([image, out], axis=1), trainer.step, dataformats="HWC")
-        return {"val_bpp": float(np.mean(bpps)), "val_psnr": float(np.mean(psnrs)), "val_msssim": float(np.mean(msssims))}
+        return {"val_bpp_streams": float(np.mean(bpps)), "val_psnr": float(np.mean(psnrs)),
+                "val_msssim": float(np.mean(msssims))}
 
 
 class CheckpointHook(Hook):

@@ -15,19 +15,19 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from selgan.codec import SelectiveCodec, build_codec
+from selgan.codec import CodecNetwork, build_network
 from selgan.errors import SelganError
 from selgan.backbones import FeaturePyramid
 from selgan.gan.augment import DiffAugment
 from selgan.gan.discriminator import MultiScaleDiscriminator
 from selgan.gan.perceptual import build_perceptual_loss
 from selgan.gan.projected import ProjectedDiscriminator
-from selgan.segment.vocab import get_mapping
-from selgan.tables import stored_label_maps
+from selgan.labels.vocab import get_mapping
 from selgan.train.checkpoint import load_checkpoint, set_rng_state
 from selgan.config import CodecConfig, from_dict
 from selgan.train.config import DiscriminatorConfig, TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
-from selgan.train.data import LAYOUTS, PairDataset, unlabelled_pairs
+from selgan.datasets import LAYOUTS, unlabelled_pairs
+from selgan.train.data import PairDataset
 from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
 from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, TimeLimitHook
 from selgan.train.objective import CodecObjective
@@ -35,7 +35,7 @@ from selgan.train.trainer import Hook, Trainer
 from selgan.train.widen import latent_channels_of, widen_latent
 
 
-def build_datasets(cfg: TrainConfig, model: SelectiveCodec) -> tuple[PairDataset, PairDataset]:
+def build_datasets(cfg: TrainConfig, model: CodecNetwork) -> tuple[PairDataset, PairDataset]:
     """Train (augmented) and val (full frames) datasets with labels in the model's vocabulary."""
     data = cfg.data
     segmenter = None
@@ -60,7 +60,7 @@ def build_datasets(cfg: TrainConfig, model: SelectiveCodec) -> tuple[PairDataset
 def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -> Trainer:
     """Everything the run needs, built from the config (the only place the config is unpacked)."""
     torch.manual_seed(cfg.optim.seed)
-    model = build_codec(cfg.model).to(dist.device)
+    model = build_network(cfg.model).to(dist.device)
     loss = cfg.loss
     # One frozen EfficientNet serves the projected discriminator and the perceptual loss alike.
     wants_features = cfg.disc.kind == "projected" or (loss.perceptual_weight and loss.perceptual in ("efficientnet", "auto"))
@@ -121,22 +121,22 @@ def resolve_config(config: str | None, overrides: list[str], state: dict | None,
     The one exception: a preset (or override) may ask for more latent channels than the source has;
     the source is then widened (selgan/train/widen.py).
     """
-    if state is not None and resumed and "model" in state["config"]:
+    if state is not None and resumed:
         if overrides:
             warnings.warn("overrides are ignored when resuming; the checkpoint's config is used", stacklevel=2)
         return train_config_from_dict(state["config"])
     cfg = load_train_config(config, overrides)
     if state is not None:
-        source = from_dict(CodecConfig, state.get("codec_config", state["config"]))  # warm-ups hold only the codec's
+        source = from_dict(CodecConfig, state["codec_config"])
         asked = config is not None or any(o.startswith("model.latent_channels=") for o in overrides)
         channels = cfg.model.latent_channels if asked else source.latent_channels
         cfg = dataclasses.replace(cfg, model=dataclasses.replace(source, latent_channels=channels))
     return cfg
 
 
-def _side_model_labels(train: PairDataset, model: SelectiveCodec, limit: int = 100) -> list[np.ndarray]:
+def _side_model_labels(train: PairDataset, model: CodecNetwork, limit: int = 100) -> list[np.ndarray]:
     """Stored-resolution label maps of some training frames, to fit the label coder used in evaluation."""
-    return stored_label_maps(model, (train.load(i)[1] for i in range(min(limit, len(train)))))
+    return model.stored_label_maps(train.load(i)[1] for i in range(min(limit, len(train))))
 
 
 def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
@@ -157,7 +157,7 @@ def load_init_source(source: Path | str) -> dict:
     """
     from selgan import zoo
     from selgan.config import to_dict
-    from selgan.weights import load_codec_and_config
+    from selgan.weights import load_network_and_config
 
     path = Path(source)
     if path.suffix != ".safetensors" and not path.exists() and str(source) in zoo.specs("codec"):
@@ -166,11 +166,10 @@ def load_init_source(source: Path | str) -> dict:
         return load_checkpoint(path)
     if not path.is_file():
         raise SelganError(f"{path}: no such weights file")
-    codec, cfg = load_codec_and_config(path)
+    codec, cfg = load_network_and_config(path)
     model = codec.state_dict()
-    model["latent_model.cdf_table"] = model["latent_model.cdf_table"][:0]  # a training codec holds no tables yet
-    codec_config = to_dict(cfg)
-    return {"model": model, "config": codec_config, "codec_config": codec_config, "step": 0}
+    model["latent_model.freq_table"] = model["latent_model.freq_table"][:0]  # a training codec holds no tables yet
+    return {"model": model, "codec_config": to_dict(cfg), "step": 0}
 
 
 def train_main(config: str | None, out: Path, overrides: list[str], resume: bool, minutes: float,

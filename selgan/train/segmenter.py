@@ -20,9 +20,10 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet, normalize
-from selgan.segment.vocab import CAMVID, get_mapping
+from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
-from selgan.train.data import LAYOUTS, PairDataset
+from selgan.datasets import LAYOUTS
+from selgan.train.data import PairDataset
 
 NUM_CLASSES = CAMVID.num_classes - 1  # Unlabelled is ignored, not predicted
 IGNORE = CAMVID.ignore_id

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import torch
 
-from selgan.export import update_manifest
 from selgan.segment.builtin import WORKING_HEIGHT, load_segmenter, save_segmenter
 from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
 from selgan.segment.smp_net import SegNetConfig, build_segnet
-from selgan.segment.vocab import CAMVID
+from selgan.labels.vocab import CAMVID
 from selgan.train.checkpoint import load_checkpoint
-from selgan.weights import sha256_file
+from selgan.zoo import sha256_file, update_manifest
 
 
 def export_segmenter(weights: Path, output: Path, name: str, working_height: int = WORKING_HEIGHT) -> Path:

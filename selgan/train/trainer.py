@@ -10,12 +10,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from selgan.codec import LATENT_STRIDE, SelectiveCodec
-from selgan.codec.layers import one_hot_labels
+from selgan.codec import LATENT_STRIDE, CodecNetwork
+from selgan.labels.resample import one_hot_labels
 from selgan.gan.augment import DiffAugment
 from selgan.gan.losses import discriminator_loss
 from selgan.train.distributed import DistInfo, EpochSampler
-from selgan.train.masks import random_latent_masks
+from selgan.labels.cells import random_latent_masks
 from selgan.train.objective import CodecObjective
 
 
@@ -36,7 +36,7 @@ class Trainer:
 
     def __init__(
         self,
-        codec: SelectiveCodec,
+        codec: CodecNetwork,
         discriminator: nn.Module,  # MultiScaleDiscriminator or ProjectedDiscriminator: embed() then call
         objective: CodecObjective,
         codec_optimizer: torch.optim.Optimizer,
@@ -79,7 +79,7 @@ class Trainer:
         return self.step >= self.warmup_steps
 
     @property
-    def eval_codec(self) -> SelectiveCodec:
+    def eval_codec(self) -> CodecNetwork:
         """The weights to evaluate and export: the EMA when enabled."""
         return self.ema if self.ema is not None else self.codec
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import torch
 
-from selgan.codec import SelectiveCodec
+from selgan.codec import CodecNetwork
 from selgan.errors import SelganError
 
 # The only tensors whose shape depends on the number of latent channels.
 _ENCODER_OUT = ("encoder.to_sixteenth.4.weight", "encoder.to_sixteenth.4.bias")
 _GENERATOR_IN = "generator.head.0.weight"  # input layout: [latent C | mask 1 | labels K | noise Z]
 _ENTROPY = ("latent_model.full_logits", "latent_model.neighbour_logits", "latent_model.class_logits")
-_TABLES = "latent_model.cdf_table"
+_TABLES = "latent_model.freq_table"
 
 
 def latent_channels_of(state: dict[str, torch.Tensor]) -> int:
@@ -24,7 +24,7 @@ def latent_channels_of(state: dict[str, torch.Tensor]) -> int:
     return int(state[_ENCODER_OUT[1]].shape[0])
 
 
-def widen_latent(state: dict[str, torch.Tensor], codec: SelectiveCodec) -> dict[str, torch.Tensor]:
+def widen_latent(state: dict[str, torch.Tensor], codec: CodecNetwork) -> dict[str, torch.Tensor]:
     """`state` (a narrower codec's weights) mapped onto `codec`'s shapes, function-preserving."""
     target = codec.state_dict()
     old, new = latent_channels_of(state), latent_channels_of(target)

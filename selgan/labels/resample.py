@@ -1,4 +1,4 @@
-"""Label-map resolution changes that coder and generator must agree on bit for bit."""
+"""Label-map resolution changes that coder and generator must agree on bit for bit, and one-hot maps of them."""
 from __future__ import annotations
 
 import numpy as np
@@ -29,3 +29,15 @@ def downsample_labels_np(labels: np.ndarray, factor: int, weights: np.ndarray) -
     with torch.no_grad():
         out = downsample_labels(torch.from_numpy(labels).long()[None], factor, torch.from_numpy(weights))
     return out[0].numpy()
+
+
+def one_hot_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """(N,H,W) integer labels -> (N,K,H,W) float one-hot."""
+    return F.one_hot(labels, num_classes).permute(0, 3, 1, 2).float()
+
+
+def resize_one_hot(one_hot: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Class shares at another resolution: area average down, nearest up."""
+    if one_hot.shape[-2] >= size[0]:
+        return F.adaptive_avg_pool2d(one_hot, size)
+    return F.interpolate(one_hot, size=size, mode="nearest")

@@ -9,10 +9,11 @@ import numpy as np
 from PIL import Image
 
 from selgan.bitstream import Bitstream
-from selgan.codec import LATENT_STRIDE, SelectiveCodec
-from selgan.codec.model import padded_shape
+from selgan.codec import LATENT_STRIDE, CodecNetwork
+from selgan.codec.network import padded_shape
 from selgan.errors import BitstreamError, ImageError, ModelNotFoundError
 from selgan.imageio import ImageLike, load_mask, load_rgb
+from selgan.labels.vocab import Vocabulary
 from selgan.segment import SegMap, get_segmenter
 from selgan.segment.labelfile import check_labels, read_label_png
 from selgan.select import painted_latent_mask, resolve_classes
@@ -24,7 +25,7 @@ class Codec:
     """A loaded model with its identity: compress(image, preserve=...) -> Bitstream, decompress -> image."""
 
     def __init__(
-        self, model: SelectiveCodec, model_id: str, weights_hash: bytes, segmenter: str | None = None,
+        self, model: CodecNetwork, model_id: str, weights_hash: bytes, segmenter: str | None = None,
         default_preserve: tuple[str, ...] = (),
     ) -> None:
         self.model = model
@@ -37,6 +38,15 @@ class Codec:
     def class_names(self) -> tuple[str, ...]:
         """The model's label vocabulary."""
         return self.model.vocab.class_names
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The model's label vocabulary with its colours and ignore id."""
+        return self.model.vocab
+
+    def class_ids(self, names: Sequence[str | int]) -> tuple[int, ...]:
+        """Class names (case-insensitive, synonyms allowed) or ids -> sorted ids; UnknownClassError names the valid ones."""
+        return resolve_classes(names, self.model.vocab)
 
     def compress(
         self,
@@ -61,7 +71,7 @@ class Codec:
         class_ids = None
         preserve = self.expand_preserve(preserve)
         if preserve is not None:
-            class_ids = resolve_classes(preserve, self.model.vocab)
+            class_ids = self.class_ids(preserve)
             if not class_ids:
                 raise ImageError("the preserve set is empty; pass preserve=None for global compression")
             if label_map is None:
@@ -71,13 +81,14 @@ class Codec:
             latent_mask = painted_latent_mask(load_mask(mask), size, padded_shape(*rgb.shape[:2]), LATENT_STRIDE)
         if not 0 <= seed < 2**32:
             raise ImageError("seed must be in 0 … 2**32-1")
-        return self.model.compress_arrays(rgb, label_map, class_ids, latent_mask, seed, self.model_id, self.weights_hash)
+        coded = self.model.compress(rgb, label_map, class_ids, latent_mask, seed)
+        return Bitstream.of(coded, self.model_id, self.weights_hash)
 
     def decompress(self, data: bytes | Bitstream) -> Image.Image:
         """A .sgc file's bytes (or a parsed Bitstream) made with this model -> PIL image."""
         bitstream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
         self.check_identity(bitstream)
-        return Image.fromarray(self.model.decompress_arrays(bitstream))
+        return Image.fromarray(self.model.decompress(bitstream))
 
     def expand_preserve(self, preserve: Sequence[str | int] | str | None) -> list[str | int] | None:
         """A preserve argument as a list: "default" is the model's own set, a string is comma-separated."""
@@ -105,8 +116,7 @@ class Codec:
         """The model's own segmentation of an image, in the model's vocabulary (what compress uses by default)."""
         if self.segmenter is None:
             raise ModelNotFoundError(f"{self.model_id} has no segmenter: pass labels=… to compress")
-        segmap = get_segmenter("builtin", name=self.segmenter).segment(load_rgb(image))
-        return segmap if segmap.vocab.name == self.model.vocab.name else segmap.to_vocabulary(self.model.vocab.name)
+        return get_segmenter("builtin", name=self.segmenter).segment(load_rgb(image)).to_vocabulary(self.model.vocab.name)
 
     def preserved_mask(self, data: bytes | Bitstream) -> np.ndarray:
         """H×W bool of the pixels a file codes faithfully (the rest is synthesised), read from the file alone."""
@@ -123,9 +133,7 @@ class Codec:
 
     def _labels(self, labels: LabelsLike, size: tuple[int, int]) -> np.ndarray:
         if isinstance(labels, SegMap):
-            if labels.vocab.name != self.model.vocab.name:
-                labels = labels.to_vocabulary(self.model.vocab.name)
-            return check_labels(labels.labels, self.model.vocab, size, source="labels")
+            return check_labels(labels.to_vocabulary(self.model.vocab.name).labels, self.model.vocab, size, source="labels")
         if isinstance(labels, (str, os.PathLike)):
             return read_label_png(Path(labels), self.model.vocab, size)
         if isinstance(labels, Image.Image):
@@ -136,10 +144,10 @@ class Codec:
 def load(name: str) -> Codec:
     """A pretrained model by name (see list_models), weights checked against the manifest's sha256."""
     from selgan import zoo
-    from selgan.weights import load_codec
+    from selgan.weights import load_network
 
     spec = zoo.get_spec(name, "codec")
-    model = load_codec(zoo.weights_path(spec))
+    model = load_network(zoo.weights_path(spec))
     return Codec(model, spec.name, spec.short_hash, spec.segmenter, spec.preserve)
 
 

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from selgan.codec import build_codec
+from selgan.codec import build_network
 from selgan.config import CodecConfig, from_dict
 from selgan.errors import SelganError
-from selgan.eval.metrics import psnr
-from selgan.pipeline import Codec
-from selgan.tables import fit_side_models, stored_label_maps
+from selgan.metrics import psnr
+from selgan.api import Codec
 from selgan.train.checkpoint import load_checkpoint
+from selgan.zoo import update_manifest
 from selgan.train.config import TrainConfig, train_config_from_dict
 from selgan.train.data import PairDataset
 from selgan.train.run import build_datasets
-from selgan.weights import load_codec, save_codec
+from selgan.weights import load_network, save_network
 
 
 def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | None) -> dict[str, float]:
@@ -47,17 +47,19 @@ def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | No
                       segmenter: str | None, eval_images: int, preserve: tuple[str, ...] = ()) -> dict:
     """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry."""
     state = load_checkpoint(checkpoint)
-    cfg = from_dict(CodecConfig, state.get("codec_config", state["config"]))
-    run = _run_config(state, cfg, data, checkpoint)
-    model = build_codec(cfg)
+    if "config" not in state or "codec_config" not in state:
+        raise SelganError(f"{checkpoint}: not a `selgan train` checkpoint (no run config)")
+    cfg = from_dict(CodecConfig, state["codec_config"])
+    run = _run_config(state, data)
+    model = build_network(cfg)
     model.load_state_dict(state.get("ema", state["model"]))
     model.latent_model.update()
     train, val = build_datasets(run, model)
-    fit_side_models(model, stored_label_maps(model, (train.load(i)[1] for i in range(len(train)))))
+    model.fit_side_models(model.stored_label_maps(train.load(i)[1] for i in range(len(train))))
     output.mkdir(parents=True, exist_ok=True)
     weights_file = output / f"{name}.safetensors"
-    sha = save_codec(model, cfg, weights_file)
-    codec = Codec(load_codec(weights_file), name, bytes.fromhex(sha[:8]))
+    sha = save_network(model, cfg, weights_file)
+    codec = Codec(load_network(weights_file), name, bytes.fromhex(sha[:8]))
     results = {"global": measure(codec, val, eval_images, None)}
     if preserve:
         results[f"selective ({', '.join(preserve)})"] = measure(codec, val, eval_images, list(preserve))
@@ -72,14 +74,9 @@ def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | No
     return summary
 
 
-def _run_config(state: dict, cfg: CodecConfig, data: Path | None, checkpoint: Path) -> TrainConfig:
-    """The run's data settings (layout, vocabulary) from a trainer checkpoint; a warm-up one is CamVid at --data."""
-    if "model" in state["config"]:
-        run = train_config_from_dict(state["config"])
-    elif data is None:
-        raise SelganError(f"{checkpoint} does not name its data: pass --data")
-    else:
-        run = TrainConfig(model=cfg)
+def _run_config(state: dict, data: Path | None) -> TrainConfig:
+    """The run's data settings (layout, vocabulary) from its checkpoint, with the root moved to --data if given."""
+    run = train_config_from_dict(state["config"])
     if data is not None:
         run = dataclasses.replace(run, data=dataclasses.replace(run.data, root=str(data)))
     return run
@@ -91,9 +88,7 @@ def _card(name: str, description: str, data: Path, cfg: CodecConfig, state: dict
         for mode, r in results.items()
     )
     config = "\n".join(f"- `{k}`: {v}" for k, v in cfg.__dict__.items())
-    trained = state.get("config", {}).get("optim", {})
-    stage = (f"`selgan train`, {state['step']} steps ({trained.get('warmup_steps', 0)} as autoencoder, then adversarial)"
-             if trained else f"autoencoder warm-up (`python -m selgan.train.warmup`), {state['step']} steps, no adversary yet")
+    stage = f"`selgan train`, {state['step']} steps in all (autoencoder stage, then adversarial)"
     return f"""# {name}
 
 {description}
@@ -113,12 +108,3 @@ def _card(name: str, description: str, data: Path, cfg: CodecConfig, state: dict
 
 Labels come from the CamVid annotations (not a segmenter), so these figures exclude segmentation.
 """
-
-
-def update_manifest(path: Path, name: str, file: str, sha: str, card: str, description: str, **extra) -> None:
-    """Add or replace one entry of pretrained/manifest.json."""
-    manifest = json.loads(path.read_text()) if path.exists() else {"models": {}}
-    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None, **extra}
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
-
-

@@ -1,7 +1,24 @@
-"""Random preserve masks for SC training (Agustsson et al. 2019: RI and RB)."""
+"""Which latent cells a preserve set codes: the rule every coder and trainer shares.
+
+class_latent_mask derives the coded cells from the stored label map alone (it costs no bits);
+random_latent_masks draws the typical preserve masks selective codecs are trained on and whose
+statistics the painted-mask coder is fitted to (Agustsson et al. 2019: random instances, random boxes).
+"""
 from __future__ import annotations
 
+import numpy as np
 import torch
+
+
+def class_latent_mask(labels_coarse: np.ndarray, class_ids: tuple[int, ...], ratio: int) -> np.ndarray:
+    """Latent cell is preserved when any label cell it covers is a preserved class.
+
+    labels_coarse is the stored label map; ratio = latent stride / label stride (e.g. 16/8 = 2).
+    Derived from the decoded map alone, so it costs no bits.
+    """
+    hit = np.isin(labels_coarse, np.asarray(class_ids, dtype=np.int64))
+    h, w = hit.shape[0] // ratio, hit.shape[1] // ratio
+    return hit.reshape(h, ratio, w, ratio).any(axis=(1, 3))
 
 
 def random_latent_masks(

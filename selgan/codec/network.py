@@ -1,19 +1,25 @@
-"""SelectiveCodec: encoder, quantiser, generator and the entropy models, in the CompressAI shape."""
+"""CodecNetwork: encoder, quantiser, generator and the entropy models, in the CompressAI shape.
+
+forward() trains; compress() turns an image into a CodedImage (sizes, mode, streams) and decompress() turns
+one back into pixels. Which model made a file, and the file's bytes, are the container's business
+(selgan.bitstream, written by selgan.api.Codec): the network knows neither.
+"""
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 import torch
 from torch import nn
 
-from selgan.bitstream import Bitstream, Mode
+from selgan.bitstream import CodedImage, Mode
 from selgan.codec.encoder import Encoder
-from selgan.codec.layers import one_hot_labels
 from selgan.codec.quantizer import Quantizer
 from selgan.entropy import LabelMapModel, LatentContextModel, MaskModel
 from selgan.errors import BitstreamError
-from selgan.segment.resample import downsample_labels, downsample_labels_np, pad_to_shape
-from selgan.segment.vocab import Vocabulary
-from selgan.select import class_latent_mask
+from selgan.labels.cells import class_latent_mask, random_latent_masks
+from selgan.labels.resample import downsample_labels, downsample_labels_np, one_hot_labels, pad_to_shape
+from selgan.labels.vocab import Vocabulary
 
 LATENT_STRIDE = 16
 # Large images are generated in tiles of TILE latent cells with HALO cells of context on each side,
@@ -32,7 +38,7 @@ def padded_shape(height: int, width: int) -> tuple[int, int]:
     return side(height), side(width)
 
 
-class SelectiveCodec(nn.Module):
+class CodecNetwork(nn.Module):
     """Generative codec with global (GC) and selective (SC) modes (Agustsson et al. 2019)."""
 
     def __init__(
@@ -84,17 +90,15 @@ class SelectiveCodec(nn.Module):
 
     # ---- coding ---------------------------------------------------------------------------
     @torch.no_grad()
-    def compress_arrays(
+    def compress(
         self,
         image: np.ndarray,
         labels: np.ndarray | None,
         preserved_classes: tuple[int, ...] | None,
         painted_mask: np.ndarray | None,
         seed: int,
-        model_id: str,
-        weights_hash: bytes,
-    ) -> Bitstream:
-        """uint8 H×W×3 image, int labels H×W (or None in global mode) -> Bitstream.
+    ) -> CodedImage:
+        """uint8 H×W×3 image, int labels H×W (or None in global mode) -> CodedImage.
 
         painted_mask is at latent resolution (H/16 × W/16 after padding), already validated.
         """
@@ -119,35 +123,27 @@ class SelectiveCodec(nn.Module):
         _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
         streams["latent"] = self.latent_model.encode(symbols[0].numpy(), coded, self.latent_classes(stored))
         selective = preserved_classes is not None or painted_mask is not None
-        return Bitstream(
-            model_id=model_id,
-            weights_hash=weights_hash,
-            width=width,
-            height=height,
-            mode=Mode.SELECTIVE if selective else Mode.GLOBAL,
-            seed=seed,
-            preserved_classes=tuple(preserved_classes or ()),
-            streams=streams,
-        )
+        return CodedImage(width=width, height=height, mode=Mode.SELECTIVE if selective else Mode.GLOBAL, seed=seed,
+                          preserved_classes=tuple(preserved_classes or ()), streams=streams)
 
-    def decode_symbols(self, bitstream: Bitstream) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def decode_symbols(self, coded_image: CodedImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What a file's streams decode to: the stored label map, the latent mask and the latent symbols
         (C×h×w, the number of centres where a cell is not coded). Exact integers, the same on every machine."""
-        stored, coded = self.decode_side_info(bitstream)
-        symbols = self.latent_model.decode(bitstream.streams.get("latent", b""), coded, self.latent_classes(stored))
+        stored, coded = self.decode_side_info(coded_image)
+        symbols = self.latent_model.decode(coded_image.streams.get("latent", b""), coded, self.latent_classes(stored))
         return stored, coded, symbols
 
     @torch.no_grad()
-    def decompress_arrays(self, bitstream: Bitstream) -> np.ndarray:
-        """Bitstream -> uint8 H×W×3 image. Raises BitstreamError on inconsistent streams."""
-        stored, coded, symbols = self.decode_symbols(bitstream)
+    def decompress(self, coded_image: CodedImage) -> np.ndarray:
+        """CodedImage -> uint8 H×W×3 image. Raises BitstreamError on inconsistent streams."""
+        stored, coded, symbols = self.decode_symbols(coded_image)
         absent = symbols == self.quantizer.centers.numel()
         z_hat = self.quantizer.dequantize(torch.from_numpy(np.where(absent, 0, symbols)))[None]
-        noises = self.draw_noise(1, coded.shape, generator=torch.Generator().manual_seed(bitstream.seed))
+        noises = self.draw_noise(1, coded.shape, generator=torch.Generator().manual_seed(coded_image.seed))
         mask = torch.from_numpy(coded)[None, None].float()
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
         image = self.generate_tiled(z_hat, mask, one_hot, noises)
-        return image[: bitstream.height, : bitstream.width]
+        return image[: coded_image.height, : coded_image.width]
 
     def generate_tiled(self, z_hat, mask, one_hot, noises, tile: int = TILE, halo: int = HALO) -> np.ndarray:
         """Run the generator over latent tiles with overlapping context; uint8 H×W×3 of the padded size."""
@@ -169,23 +165,23 @@ class SelectiveCodec(nn.Module):
                 out[y0 * LATENT_STRIDE : y1 * LATENT_STRIDE, x0 * LATENT_STRIDE : x1 * LATENT_STRIDE] = pixels
         return out
 
-    def decode_side_info(self, bitstream: Bitstream) -> tuple[np.ndarray, np.ndarray]:
+    def decode_side_info(self, coded_image: CodedImage) -> tuple[np.ndarray, np.ndarray]:
         """Stored label map and latent mask, decoded from the file's own streams."""
-        padded = padded_shape(bitstream.height, bitstream.width)
+        padded = padded_shape(coded_image.height, coded_image.width)
         label_shape = (padded[0] // self.label_downsample, padded[1] // self.label_downsample)
         latent_shape = (padded[0] // LATENT_STRIDE, padded[1] // LATENT_STRIDE)
-        if "labels" in bitstream.streams:
-            stored = self._label_model().decode(bitstream.streams["labels"], label_shape)
+        if "labels" in coded_image.streams:
+            stored = self._label_model().decode(coded_image.streams["labels"], label_shape)
         else:
             stored = np.full(label_shape, self.vocab.ignore_id, dtype=np.int64)
-        if "mask" in bitstream.streams:
-            coded = self._mask_model().decode(bitstream.streams["mask"], latent_shape)
-        elif bitstream.mode == Mode.SELECTIVE:
-            if not bitstream.preserved_classes or "labels" not in bitstream.streams:
+        if "mask" in coded_image.streams:
+            coded = self._mask_model().decode(coded_image.streams["mask"], latent_shape)
+        elif coded_image.mode == Mode.SELECTIVE:
+            if not coded_image.preserved_classes or "labels" not in coded_image.streams:
                 raise BitstreamError("selective file names no preserve set (neither classes with labels nor a mask)")
-            if max(bitstream.preserved_classes) >= self.vocab.num_classes:
+            if max(coded_image.preserved_classes) >= self.vocab.num_classes:
                 raise BitstreamError("the file preserves a class id this model does not know")
-            coded = class_latent_mask(stored, bitstream.preserved_classes, LATENT_STRIDE // self.label_downsample)
+            coded = class_latent_mask(stored, coded_image.preserved_classes, LATENT_STRIDE // self.label_downsample)
         else:
             coded = np.ones(latent_shape, dtype=bool)
         return stored, coded
@@ -201,6 +197,30 @@ class SelectiveCodec(nn.Module):
     def latent_classes(self, stored: np.ndarray) -> np.ndarray:
         """One class per latent cell (the context the latent's entropy model is conditioned on)."""
         return downsample_labels_np(stored, LATENT_STRIDE // self.label_downsample, self.vocab.downsample_weights())
+
+    def stored_label_maps(self, label_maps: Iterable[np.ndarray]) -> list[np.ndarray]:
+        """Full-resolution label maps (this vocabulary) -> the maps a file would store (padded, downsampled)."""
+        weights = self.vocab.downsample_weights()
+        stored = []
+        for labels in label_maps:
+            labels = pad_to_shape(np.asarray(labels, dtype=np.int64), padded_shape(*labels.shape))
+            stored.append(downsample_labels_np(labels, self.label_downsample, weights))
+        return stored
+
+    def fit_side_models(self, stored_maps: list[np.ndarray], seed: int = 0) -> None:
+        """Fit the label-map coder on stored maps and the painted-mask coder on typical preserve masks.
+
+        The count-based companions of latent_model.update(): export calls all three before saving.
+        """
+        self.label_model = LabelMapModel.fit(stored_maps, self.vocab.num_classes)
+        ratio = LATENT_STRIDE // self.label_downsample
+        generator = torch.Generator().manual_seed(seed)
+        masks = []
+        for stored in stored_maps:
+            classes = torch.from_numpy(downsample_labels_np(stored, ratio, self.vocab.downsample_weights()))[None]
+            masks.append(random_latent_masks(classes, self.vocab.ignore_id, 0.0, generator)[0, 0].numpy() > 0)
+            masks.append(class_latent_mask(stored, self.vocab.thing_ids, ratio))  # objects: what people paint
+        self.mask_model = MaskModel.fit(masks)
 
     def _label_model(self) -> LabelMapModel:
         if self.label_model is None:
