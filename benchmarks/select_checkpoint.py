@@ -57,7 +57,7 @@ def evaluate(name: str, pretrained: Path, out: Path, opts: argparse.Namespace) -
                 str(opts.offset), "--baselines", "", "--curve-images", "0", "--out", str(report)]
         selgan(argv + (["--preserve", opts.preserve] if opts.preserve else []), pretrained)
     row = next(r for r in json.loads((report / "summary.json").read_text()) if r["codec"] == "selgan")
-    return {"name": name, **{k: row[k] for k in ("bpp", "psnr", "psnr_preserved", "kid", "fid", "miou_gt")}}
+    return {"name": name, **{k: row[k] for k in ("bpp", "psnr", "psnr_preserved", "kid", "fid", "miou_gt", "miou_self")}}
 
 
 def main() -> int:
@@ -70,6 +70,8 @@ def main() -> int:
     parser.add_argument("--stride", type=int, default=4)
     parser.add_argument("--offset", type=int, default=2)
     parser.add_argument("--segmenter", default="camvid-seg")
+    parser.add_argument("--train-data", type=Path,
+                        help="where the runs' training data is on this machine, if they were trained elsewhere (export --data)")
     opts = parser.parse_args()
     zoo = make_zoo(opts.out, opts.segmenter)
     rows = [{**evaluate(name, ROOT / "pretrained", opts.out, opts), "step": "shipped"} for name in opts.reference]
@@ -77,16 +79,18 @@ def main() -> int:
         name = candidate_name(checkpoint)
         step = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)["step"]
         if not (zoo / f"{name}.safetensors").exists():
-            selgan(["export", str(checkpoint), "-o", str(zoo / name), "--segmenter", opts.segmenter,
+            data = ["--data", str(opts.train_data)] if opts.train_data else []
+            selgan(["export", str(checkpoint), "-o", str(zoo / name), "--segmenter", opts.segmenter, *data,
                     "--eval-images", "1", "--description", f"candidate {name} (step {step})"], zoo)
         rows.append({**evaluate(name, zoo, opts.out, opts), "step": step})
         print(json.dumps(rows[-1]), flush=True)
     (opts.out / "selection.json").write_text(json.dumps(rows, indent=1))
     lines = [f"# Candidates on CamVid val, every {opts.stride}th frame from #{opts.offset} (model only, real files)", "",
-             "| candidate | step | bpp | PSNR dB | KID | FID | mIoU vs GT |", "|---|---|---|---|---|---|---|"]
+             "| candidate | step | bpp | PSNR dB | KID | FID | mIoU vs GT | mIoU vs original's labels |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: r["kid"]):
         lines.append(f"| {r['name']} | {r['step']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['kid']:.4f} | {r['fid']:.1f} "
-                     f"| {r['miou_gt']:.4f} |")
+                     f"| {r['miou_gt']:.4f} | {r['miou_self']:.4f} |")
     (opts.out / "selection.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

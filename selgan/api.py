@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +10,14 @@ from PIL import Image
 
 from selgan.bitstream import Bitstream
 from selgan.codec import LATENT_STRIDE, CodecNetwork
-from selgan.codec.network import padded_shape
-from selgan.errors import BitstreamError, ImageError, ModelNotFoundError
+from selgan.codec.network import Analysis, padded_shape
+from selgan.budget import Rung, budget_bytes, choose
+from selgan.errors import BitstreamError, BudgetError, ImageError, ModelNotFoundError
 from selgan.imageio import ImageLike, load_mask, load_rgb
 from selgan.labels.vocab import Vocabulary
 from selgan.segment import SegMap, get_segmenter
 from selgan.segment.labelfile import check_labels, read_label_png
-from selgan.select import painted_latent_mask, resolve_classes
+from selgan.select import class_order, painted_latent_mask, resolve_classes
 
 LabelsLike = SegMap | str | os.PathLike | np.ndarray | Image.Image
 
@@ -26,13 +27,14 @@ class Codec:
 
     def __init__(
         self, model: CodecNetwork, model_id: str, weights_hash: bytes, segmenter: str | None = None,
-        default_preserve: tuple[str, ...] = (),
+        default_preserve: tuple[str, ...] = (), priority: tuple[str, ...] = (),
     ) -> None:
         self.model = model
         self.model_id = model_id
         self.weights_hash = weights_hash
         self.segmenter = segmenter  # zoo name of the segmenter used when no labels are given
         self.default_preserve = default_preserve  # what preserve="default" means for this model
+        self.priority = priority or default_preserve  # the order in which a byte budget preserves classes
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -55,6 +57,9 @@ class Codec:
         mask: ImageLike | None = None,
         labels: LabelsLike | None = None,
         seed: int = 0,
+        max_bytes: int | None = None,
+        target_bpp: float | None = None,
+        priority: Sequence[str | int] | None = None,
     ) -> Bitstream:
         """Compress an image.
 
@@ -64,9 +69,19 @@ class Codec:
         labels: the image's label map (SegMap, or path/array/PIL of ids in the model's vocabulary);
             by default the model's segmenter labels the image.
         seed: seeds the texture of synthesised regions.
+        max_bytes / target_bpp: a byte budget instead of a preserve set: the file that preserves the most
+            (classes in `priority` order, then the whole image, then with a larger latent), among the codecs
+            sharing this one's segmenter, whose real size fits. The Bitstream names the model and the classes.
         """
         rgb = load_rgb(image)
+        if not 0 <= seed < 2**32:
+            raise ImageError("seed must be in 0 … 2**32-1")
         size = (rgb.shape[1], rgb.shape[0])
+        if max_bytes is not None or target_bpp is not None:
+            if preserve is not None or mask is not None:
+                raise BudgetError("a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask")
+            budget = budget_bytes(max_bytes, target_bpp, *size)
+            return self._compress_to_budget(rgb, labels, seed, budget, priority)
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         class_ids = None
         preserve = self.expand_preserve(preserve)
@@ -79,10 +94,63 @@ class Codec:
         latent_mask = None
         if mask is not None:
             latent_mask = painted_latent_mask(load_mask(mask), size, padded_shape(*rgb.shape[:2]), LATENT_STRIDE)
-        if not 0 <= seed < 2**32:
-            raise ImageError("seed must be in 0 … 2**32-1")
         coded = self.model.compress(rgb, label_map, class_ids, latent_mask, seed)
         return Bitstream.of(coded, self.model_id, self.weights_hash)
+
+    def rate_ladder(self, rgb: np.ndarray, label_map: np.ndarray, seed: int,
+                    priority: Sequence[str | int] | None = None) -> list[Rung]:
+        """Candidate files for a byte budget, least to most preserved; each codec analyses the image once.
+
+        The selective rungs use this codec if it is a selective one (it has a default preserve set), else
+        the first such sibling; the whole-image rungs are the global siblings, smallest latent first.
+        """
+        family = [self] + [sibling for sibling in self._siblings() if sibling.model_id != self.model_id]
+        selective = next((c for c in family if c.default_preserve), self)
+        whole = sorted((c for c in family if not c.default_preserve),
+                       key=lambda c: c.model.latent_model.latent_channels) or [selective]
+        analyses: dict[str, Analysis] = {}
+
+        def make(codec: Codec, classes: tuple[int, ...] | None, nothing: bool = False) -> Callable[[], Bitstream]:
+            def build() -> Bitstream:
+                if codec.model_id not in analyses:
+                    analyses[codec.model_id] = codec.model.analyse(rgb, label_map)
+                analysis = analyses[codec.model_id]
+                painted = np.zeros(analysis.symbols.shape[-2:], dtype=bool) if nothing else None
+                return Bitstream.of(codec.model.code(analysis, classes, painted, seed), codec.model_id, codec.weights_hash)
+            return build
+
+        order = class_order(priority if priority is not None else self._default_priority(selective), selective.model.vocab)
+        present = set(np.unique(selective.model.stored_label_maps([label_map])[0]).tolist())
+        rungs = [Rung("the label map only", make(selective, None, nothing=True))]
+        for k, class_id in enumerate(order):
+            if class_id in present:  # an absent class would give the same file as the rung before
+                names = ", ".join(selective.class_names[i] for i in order[: k + 1] if i in present)
+                rungs.append(Rung(f"{names} ({selective.model_id})", make(selective, tuple(order[: k + 1]))))
+        rungs += [Rung(f"the whole image ({c.model_id})", make(c, None)) for c in whole]
+        return rungs
+
+    def _compress_to_budget(self, rgb: np.ndarray, labels: LabelsLike | None, seed: int, max_bytes: int,
+                            priority: Sequence[str | int] | None) -> Bitstream:
+        size = (rgb.shape[1], rgb.shape[0])
+        label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
+        if label_map is None:
+            raise BudgetError(f"a byte budget needs a label map and {self.model_id} has no segmenter: pass labels=…")
+        return choose(self.rate_ladder(rgb, label_map, seed, priority), max_bytes)[0]
+
+    def _siblings(self) -> list[Codec]:
+        """The installed codecs that share this one's segmenter and vocabulary (a rate ladder's members)."""
+        from selgan import zoo
+
+        names = [n for n, s in zoo.specs("codec").items() if s.segmenter == self.segmenter]
+        family = [_shared(name) for name in names]
+        return [c for c in family if c.model.vocab.name == self.model.vocab.name]
+
+    @staticmethod
+    def _default_priority(codec: Codec) -> list[str | int]:
+        """The codec's own order, then the rest of its vocabulary (ignore id excluded)."""
+        first = class_order(codec.priority, codec.model.vocab)
+        rest = [i for i in range(codec.model.vocab.num_classes) if i not in first and i != codec.model.vocab.ignore_id]
+        return first + rest
 
     def decompress(self, data: bytes | Bitstream) -> Image.Image:
         """A .sgc file's bytes (or a parsed Bitstream) made with this model -> PIL image."""
@@ -108,8 +176,8 @@ class Codec:
             raise BitstreamError(f"file was made with model {bitstream.model_id!r}, not {self.model_id!r}")
         if bitstream.weights_hash != self.weights_hash:
             raise BitstreamError(
-                f"file was made with other weights of {self.model_id!r} "
-                f"({bitstream.weights_hash.hex()} vs installed {self.weights_hash.hex()})"
+                f"file was made with other weights of {self.model_id!r} (weights {bitstream.weights_hash.hex()}, "
+                f"installed {self.weights_hash.hex()}): decode it with the selgan release whose models made it"
             )
 
     def segment(self, image: ImageLike) -> SegMap:
@@ -148,10 +216,28 @@ def load(name: str) -> Codec:
 
     spec = zoo.get_spec(name, "codec")
     model = load_network(zoo.weights_path(spec))
-    return Codec(model, spec.name, spec.short_hash, spec.segmenter, spec.preserve)
+    return Codec(model, spec.name, spec.short_hash, spec.segmenter, spec.preserve, spec.priority)
 
 
 _LOADED: dict[tuple[Path, str], Codec] = {}  # by (manifest in use, model name)
+
+
+def _shared(name: str) -> Codec:
+    """A loaded codec shared by everything in this process (models are read-only once loaded)."""
+    from selgan.zoo import manifest_path
+
+    key = (manifest_path(), name)
+    if key not in _LOADED:
+        _LOADED[key] = load(name)
+    return _LOADED[key]
+
+
+def codec_for(bitstream: Bitstream) -> Codec:
+    """The installed codec a file names (BitstreamError when it is not available)."""
+    try:
+        return _shared(bitstream.model_id)
+    except ModelNotFoundError as exc:
+        raise BitstreamError(f"file needs model {bitstream.model_id!r}, which is not available: {exc}") from None
 
 
 def decompress(data: bytes | str | os.PathLike) -> Image.Image:
@@ -164,10 +250,4 @@ def decompress(data: bytes | str | os.PathLike) -> Image.Image:
     from selgan.zoo import manifest_path
 
     bitstream = Bitstream.from_bytes(data)
-    key = (manifest_path(), bitstream.model_id)
-    if key not in _LOADED:
-        try:
-            _LOADED[key] = load(bitstream.model_id)
-        except ModelNotFoundError as exc:
-            raise BitstreamError(f"file needs model {bitstream.model_id!r}, which is not available: {exc}") from None
-    return _LOADED[key].decompress(bitstream)
+    return codec_for(bitstream).decompress(bitstream)

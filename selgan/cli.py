@@ -36,11 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compress", help="images -> .sgc files")
     p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
     p.add_argument("-o", "--output", type=Path, required=True, help="output file (one input) or folder")
-    p.add_argument("--model", default=None, help="pretrained model name (default: the first listed by 'selgan models')")
+    p.add_argument("--model", default=None, help="pretrained model name (default: the manifest's default codec)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--preserve", help="comma-separated classes to keep faithfully, e.g. car,pedestrian; "
                                           "'default': the model's own set")
     group.add_argument("--mask", type=Path, help="painted preserve mask (PNG, nonzero = keep)")
+    group.add_argument("--max-bytes", help="byte budget per file: the most preserving file that fits "
+                                           "(classes in --priority order, then the whole image)")
+    group.add_argument("--target-bpp", help="budget in bits per pixel of each image, instead of --max-bytes")
+    p.add_argument("--priority", help="with a budget: comma-separated classes in the order they are kept "
+                                      "(default: the selective model's own, e.g. pedestrian,bicyclist,car,…)")
     p.add_argument("--labels", type=Path, help="label PNG (one input) or folder of label PNGs named like the inputs")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthesised texture")
     p.set_defaults(run=_compress)
@@ -70,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="checkpoint -> shipped safetensors, model card and manifest entry")
     p.add_argument("checkpoint", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="pretrained/NAME")
-    p.add_argument("--data", type=Path, help="CamVid-layout root for fitting tables and measuring (default: the run's)")
+    p.add_argument("--data", type=Path, help="dataset root for fitting tables and measuring (default: the run's)")
+    p.add_argument("--layout", choices=["camvid", "cityscapes", "folder"], help="its layout (default: the run's)")
+    p.add_argument("--val-split", help="split measured for the card (default: the run's)")
     p.add_argument("--description", default="")
     p.add_argument("--segmenter", default=None, help="zoo segmenter the codec uses when no labels are given")
     p.add_argument("--eval-images", type=int, default=20)
@@ -80,9 +87,15 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="selgan vs baseline codecs at the same file size, on real files")
     p.add_argument("--model", default=None)
-    p.add_argument("--data", type=Path, required=True, help="CamVid-layout root, or a folder of images (with --labels)")
+    p.add_argument("--data", type=Path, required=True, help="dataset root (see --layout), or a folder of images")
+    p.add_argument("--layout", default="camvid", choices=["camvid", "cityscapes", "folder", "images"],
+                   help="camvid (SPLIT/ + SPLITannot/), cityscapes (leftImg8bit/ + gtFine/), folder (images/ + "
+                        "labels/), or images: photos without labels (the model's segmenter labels them)")
     p.add_argument("--split", default="val")
-    p.add_argument("--labels", type=Path, help="folder of label PNGs named like the images")
+    p.add_argument("--label-vocab", default=None, help="vocabulary of the label files (default: cityscapes for the "
+                                                       "cityscapes layout, else the model's); mapped to the model's")
+    p.add_argument("--size", help="resize every image (and its labels) to WxH first, e.g. 1024x512")
+    p.add_argument("--labels", type=Path, help="folder of label PNGs named like the images in --data")
     p.add_argument("--preserve", help="comma-separated classes (selective mode); default: global")
     p.add_argument("--baselines", default="jpeg,webp,avif,heic,jxl,jpeg2k")
     p.add_argument("--scales", default="1,2,4", help="baseline resolutions 1/s (Lanczos down before, up after)")
@@ -92,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="start at this image: --stride 4 --offset 2 is a subset disjoint from --stride 4")
     p.add_argument("--global-reference", metavar="MODEL",
                    help="also code each image globally with MODEL: its bytes and PSNR in the preserved region")
+    p.add_argument("--max-bytes", help="comma-separated byte budgets: evaluate rate control (selgan chooses what to "
+                                       "preserve) against the baselines at each budget, e.g. 200,400,800,1600")
     p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
     p.add_argument("--no-kid", action="store_true", help="skip KID/FID (Inception features of every reconstruction)")
     p.add_argument("--curve-images", type=int, default=10, help="images for the baselines' quality sweep (0: none)")
@@ -119,11 +134,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="also publish a temporary public gradio.live link")
     p.add_argument("--max-pixels", type=int, default=2_100_000, help="larger uploads are downscaled to this area")
+    p.add_argument("--concurrency", type=_at_least_one, default=1, metavar="N",
+                   help="jobs that run at once (default 1; each uses all cores through torch, so raise it only on "
+                        "machines with many cores, e.g. 4 on 32); waiting users see their place in the queue")
     p.set_defaults(run=_app)
 
-    p = sub.add_parser("eval-seg", help="per-class IoU, mIoU and pixel accuracy on a labelled dataset")
-    p.add_argument("--data", type=Path, required=True, help="CamVid-layout root (SPLIT/ and SPLITannot/)")
+    p = sub.add_parser("eval-seg", help="per-class IoU, mIoU, pixel accuracy and time per frame on a labelled dataset")
+    p.add_argument("--data", type=Path, required=True, help="dataset root (see --layout)")
+    p.add_argument("--layout", default="camvid", choices=["camvid", "cityscapes", "folder"])
     p.add_argument("--split", default="val")
+    p.add_argument("--size", help="resize every image (and its labels) to WxH first, e.g. 1024x512")
+    p.add_argument("--vocab", default="camvid", help="vocabulary scored in (ground truth and predictions are mapped to it)")
     p.add_argument("--limit", type=int, default=None)
     _segmenter_options(p)
     p.set_defaults(run=_eval_seg)
@@ -142,7 +163,9 @@ def _train(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from selgan.train.export import export_checkpoint
 
-    export_checkpoint(args.checkpoint, args.output.parent, args.output.name, args.data, args.description,
+    data = {k: v for k, v in (("root", args.data and str(args.data)), ("layout", args.layout),
+                              ("val_split", args.val_split)) if v}
+    export_checkpoint(args.checkpoint, args.output.parent, args.output.name, data, args.description,
                       args.segmenter, args.eval_images, tuple(c.strip() for c in args.preserve.split(",") if c.strip()))
     return 0
 
@@ -156,8 +179,11 @@ def _eval(args: argparse.Namespace) -> int:
     from selgan.eval.plots import crop_grid, rd_plots
     from selgan.imageio import load_rgb
     from selgan.segment import get_segmenter
-    from selgan.segment.labelfile import read_label_png
-    from selgan.datasets import camvid_pairs
+    import numpy as np
+    from PIL import Image
+
+    from selgan.labels.vocab import get_mapping
+    from selgan.segment.labelfile import check_labels
 
     baselines = [b for b in args.baselines.split(",") if b]
     unknown = [b for b in baselines if b not in BASELINES]
@@ -165,11 +191,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise SelganError(f"unknown baseline(s) {', '.join(unknown)}; choose from {', '.join(BASELINES)}")
     name = args.model or _default_model()
     codec = selgan.load(name)
-    if args.labels:
-        images = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
-        pairs = [(p, args.labels / f"{p.stem}.png") for p in images]
-    else:
-        pairs = camvid_pairs(args.data, args.split)
+    pairs = _eval_pairs(args)
     if args.stride < 1 or args.offset < 0:
         raise SelganError("--stride must be at least 1 and --offset at least 0")
     pairs = pairs[args.offset :: args.stride][: args.limit]
@@ -178,12 +200,24 @@ def _eval(args: argparse.Namespace) -> int:
     segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
     preserve = codec.expand_preserve(args.preserve or None)
     scales = [int(s) for s in args.scales.split(",")]
+    size = _size_option(args.size)
+    label_vocab = args.label_vocab or ("cityscapes" if args.layout == "cityscapes" else codec.model.vocab.name)
+    mapping = get_mapping(label_vocab, codec.model.vocab.name)
+
     def samples():
         for image_path, label_path in _progress(pairs) if len(pairs) > 1 else pairs:
-            image = load_rgb(image_path)
-            labels = read_label_png(label_path, codec.model.vocab, (image.shape[1], image.shape[0]))
-            yield Sample(image_path.stem, image, labels)
+            image = Image.open(image_path).convert("RGB")
+            labels = None if label_path is None else Image.open(label_path)
+            if size:
+                image = image.resize(size, Image.BICUBIC)
+                labels = None if labels is None else labels.resize(size, Image.NEAREST)
+            if labels is not None:
+                labels = check_labels(mapping(np.asarray(labels).astype(np.int64)), codec.model.vocab, image.size,
+                                      source=str(label_path))
+            yield Sample(image_path.stem, np.asarray(image), labels)
 
+    if args.max_bytes:
+        return _eval_budgets(args, codec, samples, baselines, scales, segmenter, len(pairs))
     reference = selgan.load(args.global_reference) if args.global_reference else None
     rows, summary, gallery = run_eval(codec, samples(), preserve, baselines, scales, segmenter, not args.no_kid, reference)
     mode = f"selective, preserving {','.join(preserve)}" if preserve else "global"
@@ -193,6 +227,63 @@ def _eval(args: argparse.Namespace) -> int:
     rd_plots(summary, args.out / "rate_distortion.png", f"{name} ({mode})", curves)
     crop_grid(gallery, args.out / "crops.png")
     print(report.read_text())
+    return 0
+
+
+def _eval_pairs(args: argparse.Namespace) -> list:
+    """(image, label file or None) pairs for `selgan eval`, by --layout (or --labels beside a folder of images)."""
+    from selgan.datasets import LAYOUTS, unlabelled_pairs
+
+    if args.labels:
+        return [(image, args.labels / f"{image.stem}.png") for image, _ in unlabelled_pairs(args.data)]
+    if args.layout == "images":
+        return unlabelled_pairs(args.data)
+    return LAYOUTS[args.layout](args.data, args.split)
+
+
+def _size_option(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise SelganError(f"--size must look like 1024x512, got {value!r}") from None
+    if width < 1 or height < 1:
+        raise SelganError(f"--size must be positive, got {value!r}")
+    return width, height
+
+
+def _eval_budgets(args: argparse.Namespace, codec, samples, baselines, scales, segmenter, count: int) -> int:
+    """`selgan eval --max-bytes A,B,…`: one report per budget and a rate–quality table and plot across them."""
+    import json
+
+    from selgan.eval.evaluate import run_eval, write_report
+    from selgan.eval.plots import budget_plot
+
+    try:
+        budgets = sorted({int(b) for b in args.max_bytes.split(",") if b.strip()})
+    except ValueError:
+        raise SelganError(f"--max-bytes must be whole numbers of bytes separated by commas, got {args.max_bytes!r}") from None
+    if not budgets or budgets[0] < 1:
+        raise SelganError("--max-bytes needs at least one positive budget")
+    sweep = {}
+    for budget in budgets:
+        rows, summary, _ = run_eval(codec, samples(), None, baselines, scales, segmenter, not args.no_kid, max_bytes=budget)
+        write_report(args.out / f"budget_{budget}", rows, summary,
+                     f"{codec.model_id} rate control at {budget} bytes on {count} images of {args.data}")
+        sweep[budget] = summary
+    lines = [f"# Rate control ({codec.model_id} and its siblings) against the baselines at the same budgets",
+             "", "| budget B | codec | fits | bpp | psnr | msssim | miou_gt | kid |", "|---|---|---|---|---|---|---|---|"]
+    for budget, summary in sweep.items():
+        for entry in summary:
+            cells = [entry.get(k) for k in ("fits", "bpp", "psnr", "msssim", "miou_gt", "kid")]
+            lines.append(f"| {budget} | {entry['codec']} | " + " | ".join(
+                "—" if v is None else (f"{v:.4f}" if isinstance(v, float) and abs(v) < 1 else
+                                       f"{v:.2f}" if isinstance(v, float) else str(v)) for v in cells) + " |")
+    (args.out / "budget_sweep.md").write_text("\n".join(lines) + "\n")
+    (args.out / "budget_sweep.json").write_text(json.dumps(sweep, indent=1))
+    budget_plot(sweep, args.out / "rate_quality.png", codec.model_id)
+    print("\n".join(lines))
     return 0
 
 
@@ -270,18 +361,33 @@ def load_app_module():
     return sys.modules[name]
 
 
+def _at_least_one(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _app(args: argparse.Namespace) -> int:
-    load_app_module().main(args.host, args.port, args.share, args.max_pixels)
+    load_app_module().main(args.host, args.port, args.share, args.max_pixels, args.concurrency)
     return 0
 
 
 def _eval_seg(args: argparse.Namespace) -> int:
-    from selgan.segment import get_vocabulary
-    from selgan.segment.evaluate import evaluate_segmenter, format_table
-    from selgan.datasets import camvid_pairs
+    """Labels are read in --label-vocab (cityscapes for the cityscapes layout unless given) and scored in --vocab."""
+    import itertools
 
-    pairs = camvid_pairs(args.data, args.split)[: args.limit]
-    result = evaluate_segmenter(_make_segmenter(args), _progress(pairs), get_vocabulary(args.label_vocab))
+    from selgan.segment import get_vocabulary
+    from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
+
+    label_vocab = "cityscapes" if args.layout == "cityscapes" and args.label_vocab == "camvid" else args.label_vocab
+    vocab = get_vocabulary(args.vocab)
+    frames = labelled_frames(args.layout, args.data, args.split, label_vocab, vocab, _size_option(args.size))
+    result = evaluate_segmenter(_make_segmenter(args), itertools.islice(frames, args.limit), vocab)
     print(format_table(result))
     print(f"\n{result['images']} images, {1000 * result['seconds_per_image']:.0f} ms per image (median)")
     return 0
@@ -301,18 +407,49 @@ def _compress(args: argparse.Namespace) -> int:
     elif not args.output.parent.is_dir():
         raise SelganError(f"{args.output.parent}: no such folder")
     preserve = codec.expand_preserve(args.preserve or None)
+    budget = _budget_options(args)
     inputs = _progress(args.inputs)
     for path in inputs:
         labels = _labels_for(path, args.labels, several)
         start = time.perf_counter()
-        bitstream = codec.compress(path, preserve=preserve, mask=args.mask, labels=labels, seed=args.seed)
+        bitstream = codec.compress(path, preserve=preserve, mask=args.mask, labels=labels, seed=args.seed, **budget)
         data = bitstream.to_bytes()
         target = args.output / f"{path.stem}.sgc" if several else args.output
         write_atomic(target, data)
         sizes = " ".join(f"{k}={v}" for k, v in bitstream.stream_sizes().items())
         line = f"{target}: {len(data)} bytes, {bitstream.bpp:.4f} bpp ({sizes}) in {time.perf_counter() - start:.2f}s"
+        if budget:
+            line += f"; {bitstream.model_id}, preserved: {_preserved_description(bitstream)}"
         (inputs.write if hasattr(inputs, "write") else print)(line)
     return 0
+
+
+def _budget_options(args: argparse.Namespace) -> dict:
+    """--max-bytes / --target-bpp / --priority as compress() keywords; one clear error for a bad value."""
+    if args.priority and not (args.max_bytes or args.target_bpp):
+        raise SelganError("--priority orders what a budget keeps: give --max-bytes or --target-bpp too")
+    options: dict = {}
+    if args.max_bytes is not None:
+        if not args.max_bytes.strip().isdigit():
+            raise SelganError(f"--max-bytes must be a whole number of bytes, got {args.max_bytes!r}")
+        options["max_bytes"] = int(args.max_bytes)
+    if args.target_bpp is not None:
+        try:
+            options["target_bpp"] = float(args.target_bpp)
+        except ValueError:
+            raise SelganError(f"--target-bpp must be a number of bits per pixel, got {args.target_bpp!r}") from None
+    if options and args.priority:
+        options["priority"] = [c.strip() for c in args.priority.split(",") if c.strip()]
+    return options
+
+
+def _preserved_description(bitstream) -> str:
+    import selgan
+
+    if bitstream.mode == 0:
+        return "the whole image"
+    names = selgan.load(bitstream.model_id).class_names
+    return ", ".join(names[i] for i in bitstream.preserved_classes) or "nothing (the label map only)"
 
 
 def _labels_for(image: Path, labels: Path | None, several: bool) -> Path | None:

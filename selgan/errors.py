@@ -19,3 +19,7 @@ class UnknownClassError(SelganError):
 
 class ImageError(SelganError):
     """An input is not a readable image, or has a shape we cannot use."""
+
+
+class BudgetError(SelganError):
+    """No file fits the byte budget asked for; the message names the smallest possible size."""

@@ -31,6 +31,19 @@ def msssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> floa
     return float(ssim(ta, tb, data_range=255, win_size=max(1, min(11, side - (1 - side % 2)))))
 
 
+def psnr_lowfreq(a: np.ndarray, b: np.ndarray, factor: int = 16) -> float:
+    """PSNR of both images area-averaged factor× (colour and brightness of each block, no texture)."""
+    def pooled(x: np.ndarray) -> np.ndarray:
+        h, w = x.shape[0] // factor * factor, x.shape[1] // factor * factor
+        blocks = x[:h, :w].astype(np.float64).reshape(h // factor, factor, w // factor, factor, -1)
+        return blocks.mean(axis=(1, 3))
+
+    if min(a.shape[:2]) < factor:
+        return float("nan")
+    mse = ((pooled(a) - pooled(b)) ** 2).mean()
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
 def miou(pred: np.ndarray, target: np.ndarray, num_classes: int, ignore_id: int) -> float:
     """Mean IoU over classes present in either map (ignore_id pixels skipped)."""
     keep = target != ignore_id

@@ -11,15 +11,22 @@ from selgan.labels.vocab import Vocabulary
 
 def resolve_classes(names: Iterable[str | int], vocab: Vocabulary) -> tuple[int, ...]:
     """Class names (case-insensitive, synonyms allowed) or ids -> sorted unique ids."""
-    ids = set()
+    return tuple(sorted(class_order(names, vocab)))
+
+
+def class_order(names: Iterable[str | int], vocab: Vocabulary) -> list[int]:
+    """Class names or ids -> ids in the order given, each once (a priority list)."""
+    ids: list[int] = []
     for name in names:
         if isinstance(name, (int, np.integer)):
             if not 0 <= int(name) < vocab.num_classes:
                 raise UnknownClassError(f"class id {name} is not in the {vocab.name} vocabulary (0–{vocab.num_classes - 1})")
-            ids.add(int(name))
+            class_id = int(name)
         else:
-            ids.add(vocab.class_id(name))
-    return tuple(sorted(ids))
+            class_id = vocab.class_id(name)
+        if class_id not in ids:
+            ids.append(class_id)
+    return ids
 
 
 def painted_latent_mask(mask: np.ndarray, size: tuple[int, int], padded: tuple[int, int], stride: int) -> np.ndarray:
@@ -50,4 +57,4 @@ def pixel_preserve_mask(
     return mask
 
 
-__all__ = ["painted_latent_mask", "pixel_preserve_mask", "resolve_classes"]
+__all__ = ["class_order", "painted_latent_mask", "pixel_preserve_mask", "resolve_classes"]

@@ -28,6 +28,7 @@ class ModelSpec:
     segmenter: str | None = None  # codecs: the segmenter that labels images when no labels are given
     preserve: tuple[str, ...] = ()  # selective codecs: the preserve set they were tuned for ('default')
     default: bool = False  # the codec the CLI and the app use when none is named
+    priority: tuple[str, ...] = ()  # selective codecs: the order in which a byte budget preserves classes
 
     @property
     def short_hash(self) -> bytes:
@@ -117,7 +118,9 @@ def sha256_file(path: str | Path) -> str:
 
 
 def update_manifest(path: Path, name: str, file: str, sha: str, card: str, description: str, **extra) -> None:
-    """Add or replace one entry of pretrained/manifest.json."""
+    """Add or replace one entry of pretrained/manifest.json; fields set by hand (default, priority) are kept."""
     manifest = json.loads(path.read_text()) if path.exists() else {"models": {}}
-    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None, **extra}
+    kept = {k: v for k, v in manifest["models"].get(name, {}).items() if k in ("default", "priority")}
+    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None,
+                                **kept, **extra}
     path.write_text(json.dumps(manifest, indent=2) + "\n")

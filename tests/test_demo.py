@@ -25,15 +25,21 @@ def test_every_shipped_file_matches_its_checksum_and_has_a_card():
     assert total < 60e6  # pretrained/ stays small
 
 
-def test_demo_writes_the_file_and_the_reconstruction(tmp_path, capsys):
+def test_demo_writes_both_files_the_reconstructions_and_the_comparison(tmp_path, capsys):
+    from PIL import Image
+
     from selgan.demo import main
 
     main(["-o", str(tmp_path)])
     out = capsys.readouterr().out
-    assert "latent" in out and "labels" in out and "bpp (file size on disk)" in out
-    sgc = tmp_path / "demo_street.sgc"
-    assert sgc.stat().st_size < 2000 and (tmp_path / "demo_street_reconstruction.png").is_file()
-    assert selgan.decompress(sgc).size == (480, 360)
+    assert "dashcam_global.sgc" in out and "dashcam_selective.sgc" in out and "latent" in out and "labels" in out
+    for stem in ("dashcam_global", "dashcam_selective"):
+        sgc = tmp_path / f"{stem}.sgc"
+        assert 0 < sgc.stat().st_size < 4000 and f"{sgc.stat().st_size}" in out
+        assert selgan.decompress(sgc).size == (960, 512) == Image.open(tmp_path / f"{stem}.png").size
+    assert (tmp_path / "dashcam_selective.sgc").stat().st_size < (tmp_path / "dashcam_global.sgc").stat().st_size * 2
+    figure = Image.open(tmp_path / "comparison.png")
+    assert figure.size[0] == 2 * 960 and figure.size[1] > 2 * 512  # four labelled panels, two per row
 
 
 def test_shipped_codec_quality_band_on_camvid_val(val_frame):

@@ -7,6 +7,7 @@ one back into pixels. Which model made a file, and the file's bytes, are the con
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -36,6 +37,17 @@ def padded_shape(height: int, width: int) -> tuple[int, int]:
         return max(n + (-n % LATENT_STRIDE), MIN_PADDED_SIDE)
 
     return side(height), side(width)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An image as the encoder and the label coder saw it, ready to be entropy-coded for any preserve set."""
+
+    width: int
+    height: int
+    stored_labels: np.ndarray  # the label map at its stored (1/label_downsample) size, padded
+    symbols: np.ndarray  # C×h×w latent symbols
+    label_stream: bytes | None  # the coded label map (None in global mode without labels)
 
 
 class CodecNetwork(nn.Module):
@@ -102,13 +114,30 @@ class CodecNetwork(nn.Module):
 
         painted_mask is at latent resolution (H/16 × W/16 after padding), already validated.
         """
+        return self.code(self.analyse(image, labels), preserved_classes, painted_mask, seed)
+
+    @torch.no_grad()
+    def analyse(self, image: np.ndarray, labels: np.ndarray | None) -> Analysis:
+        """The expensive half of compress: label map at its stored size and coded, and the encoder's latent symbols.
+
+        Codes for several preserve sets (rate control) reuse one analysis.
+        """
         height, width = image.shape[:2]
         padded = pad_to_shape(image, padded_shape(height, width))
         stored = self.file_labels(labels, padded.shape[:2])
-        latent_shape = (padded.shape[0] // LATENT_STRIDE, padded.shape[1] // LATENT_STRIDE)
+        x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
+        one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
+        _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
+        label_stream = self._label_model().encode(stored) if labels is not None else None
+        return Analysis(width, height, stored, symbols[0].numpy(), label_stream)
+
+    def code(self, analysis: Analysis, preserved_classes: tuple[int, ...] | None, painted_mask: np.ndarray | None,
+             seed: int) -> CodedImage:
+        """Entropy-code an analysed image for one preserve set (classes, painted latent mask, both, or neither = GC)."""
+        stored = analysis.stored_labels
         streams: dict[str, bytes] = {}
-        if labels is not None:
-            streams["labels"] = self._label_model().encode(stored)
+        if analysis.label_stream is not None:
+            streams["labels"] = analysis.label_stream
         if painted_mask is not None:
             coded = painted_mask
             if preserved_classes:  # painted additions on top of the classes, stored as one mask
@@ -117,14 +146,11 @@ class CodecNetwork(nn.Module):
         elif preserved_classes is not None:
             coded = class_latent_mask(stored, preserved_classes, LATENT_STRIDE // self.label_downsample)
         else:
-            coded = np.ones(latent_shape, dtype=bool)
-        x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
-        one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
-        _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
-        streams["latent"] = self.latent_model.encode(symbols[0].numpy(), coded, self.latent_classes(stored))
+            coded = np.ones(analysis.symbols.shape[-2:], dtype=bool)
+        streams["latent"] = self.latent_model.encode(analysis.symbols, coded, self.latent_classes(stored))
         selective = preserved_classes is not None or painted_mask is not None
-        return CodedImage(width=width, height=height, mode=Mode.SELECTIVE if selective else Mode.GLOBAL, seed=seed,
-                          preserved_classes=tuple(preserved_classes or ()), streams=streams)
+        return CodedImage(width=analysis.width, height=analysis.height, mode=Mode.SELECTIVE if selective else Mode.GLOBAL,
+                          seed=seed, preserved_classes=tuple(preserved_classes or ()), streams=streams)
 
     def decode_symbols(self, coded_image: CodedImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What a file's streams decode to: the stored label map, the latent mask and the latent symbols

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from selgan.eval.baselines import BASELINES, code_at_budget
-from selgan.metrics import miou, msssim, psnr
-from selgan.api import Codec
+from selgan.metrics import miou, msssim, psnr, psnr_lowfreq
+from selgan.api import Codec, codec_for
+from selgan.errors import BudgetError
 from selgan.segment.base import Segmenter
 
 
@@ -26,35 +27,58 @@ class Sample:
 
 
 def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, baselines: Sequence[str],
-               scales: Sequence[int], segmenter: Segmenter | None,
-               global_reference: Codec | None = None) -> tuple[list[dict], dict[str, np.ndarray]]:
+               scales: Sequence[int], segmenter: Segmenter | None, global_reference: Codec | None = None,
+               max_bytes: int | None = None) -> tuple[list[dict], dict[str, np.ndarray]]:
     """Metric rows for selgan and every baseline variant on one image, plus the reconstructions.
 
     global_reference: another model coding the whole image; its file size and its PSNR inside this
     file's preserved region are added to selgan's row (the SC-vs-GC comparison).
+    max_bytes: a byte budget instead of a preserve set: selgan chooses what to preserve (rate control),
+    and the baselines get the same budget rather than selgan's file size.
     """
-    bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels)
-    data = bitstream.to_bytes()
-    recon = np.asarray(codec.decompress(data))
-    mask = codec.preserved_mask(bitstream)
-    reconstructions = {"selgan": recon}
     reference = _segment(segmenter, sample.image, codec) if segmenter is not None else None
-    rows = [_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference)]
+    if max_bytes is None:
+        bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels)
+    else:
+        try:
+            bitstream = codec.compress(sample.image, labels=sample.labels, max_bytes=max_bytes)
+        except BudgetError:
+            bitstream = None
+    if bitstream is None:
+        rows = [{"image": sample.name, "codec": "selgan", "fits": False, "target_bytes": max_bytes}]
+        return rows + _baseline_rows(sample, baselines, scales, max_bytes, np.zeros(sample.image.shape[:2], bool),
+                                     segmenter, codec, reference, {}), {}
+    data = bitstream.to_bytes()
+    maker = codec_for(bitstream)
+    recon = np.asarray(maker.decompress(data))
+    mask = maker.preserved_mask(bitstream)
+    reconstructions = {"selgan": recon}
+    rows = [{**_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference), "model": bitstream.model_id}]
     if global_reference is not None:
         other = global_reference.compress(sample.image, labels=sample.labels).to_bytes()
         other_recon = np.asarray(global_reference.decompress(other))
         rows[0]["global_ref_bytes"] = len(other)
         rows[0]["global_ref_psnr_preserved"] = psnr(sample.image, other_recon, mask)
+    target = len(data) if max_bytes is None else max_bytes
+    rows += _baseline_rows(sample, baselines, scales, target, mask, segmenter, codec, reference, reconstructions)
+    return rows, reconstructions
+
+
+def _baseline_rows(sample: Sample, baselines: Sequence[str], scales: Sequence[int], target: int, mask: np.ndarray,
+                   segmenter: Segmenter | None, codec: Codec, reference: np.ndarray | None,
+                   reconstructions: dict[str, np.ndarray]) -> list[dict]:
+    """Each baseline variant at its best quality within `target` bytes (reconstructions added to the dict)."""
+    rows = []
     for name in baselines:
         for scale in scales:
-            result = code_at_budget(BASELINES[name], sample.image, len(data), scale)
+            result = code_at_budget(BASELINES[name], sample.image, target, scale)
             if result.reconstruction is None:
-                rows.append({"image": sample.name, "codec": result.label, "fits": False, "target_bytes": len(data)})
+                rows.append({"image": sample.name, "codec": result.label, "fits": False, "target_bytes": target})
                 continue
             reconstructions[result.label] = result.reconstruction
             row = _row(sample, result.label, result.num_bytes, result.reconstruction, mask, segmenter, codec, reference)
-            rows.append({**row, "quality": result.quality, "target_bytes": len(data)})
-    return rows, reconstructions
+            rows.append({**row, "quality": result.quality, "target_bytes": target})
+    return rows
 
 
 def _segment(segmenter: Segmenter, image: np.ndarray, codec: Codec) -> np.ndarray:
@@ -66,7 +90,8 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
     h, w = sample.image.shape[:2]
     row = {
         "image": sample.name, "codec": label, "fits": True, "bytes": num_bytes, "bpp": num_bytes * 8 / (h * w),
-        "psnr": psnr(sample.image, recon), "msssim": msssim(sample.image, recon),
+        "psnr": psnr(sample.image, recon), "psnr_lowfreq": psnr_lowfreq(sample.image, recon),
+        "msssim": msssim(sample.image, recon),
         "psnr_preserved": psnr(sample.image, recon, mask), "psnr_synthesised": psnr(sample.image, recon, ~mask),
         "msssim_preserved": msssim(sample.image, recon, mask), "msssim_synthesised": msssim(sample.image, recon, ~mask),
         "preserved_share": float(mask.mean()),
@@ -84,9 +109,11 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
 
 
 def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: Sequence[str], scales: Sequence[int],
-             segmenter: Segmenter | None, with_kid: bool,
-             global_reference: Codec | None = None) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
-    """Rows per image and codec, the summary (with KID/FID over patches when asked), and crops for a grid."""
+             segmenter: Segmenter | None, with_kid: bool, global_reference: Codec | None = None,
+             max_bytes: int | None = None) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
+    """Rows per image and codec, the summary (with KID/FID over patches when asked), and crops for a grid.
+
+    max_bytes: evaluate selgan's rate control at this budget (see image_rows)."""
     from selgan.eval import fid as fidlib
 
     rows, gallery = [], []
@@ -94,7 +121,7 @@ def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: S
     fake_feats: dict[str, list[np.ndarray]] = {}
     with_kid = with_kid and fidlib.inception() is not None
     for sample in samples:
-        image_rows_, recons = image_rows(codec, sample, preserve, baselines, scales, segmenter, global_reference)
+        image_rows_, recons = image_rows(codec, sample, preserve, baselines, scales, segmenter, global_reference, max_bytes)
         rows += image_rows_
         if len(gallery) < 3:
             gallery.append((sample.name, {"original": sample.image, **recons}))
@@ -123,7 +150,7 @@ def summarise(rows: list[dict]) -> list[dict]:
     for name, items in by_codec.items():
         fitted = [r for r in items if r["fits"]]
         entry = {"codec": name, "fits": f"{len(fitted)}/{len(items)}"}
-        for key in ("bpp", "bytes", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
+        for key in ("bpp", "bytes", "psnr", "psnr_lowfreq", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
                     "msssim_synthesised", "miou_gt", "miou_gt_synthesised", "miou_self", "global_ref_bytes", "global_ref_psnr_preserved"):
             values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
             entry[key] = float(np.mean(values)) if values else None
@@ -141,8 +168,8 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
         writer.writerows(rows)
     (out / "per_image.json").write_text(json.dumps(rows, indent=1))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    columns = ["codec", "fits", "bpp", "psnr", "msssim", "psnr_preserved", "psnr_synthesised", "miou_gt",
-               "miou_gt_synthesised", "miou_self", "kid", "fid"]
+    columns = ["codec", "fits", "bpp", "psnr", "psnr_lowfreq", "msssim", "psnr_preserved", "psnr_synthesised",
+               "miou_gt", "miou_gt_synthesised", "miou_self", "kid", "fid"]
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for entry in summary:
         cells = [_fmt(entry.get(c)) for c in columns]

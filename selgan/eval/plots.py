@@ -73,3 +73,36 @@ def crop_grid(gallery: list[tuple[str, dict[str, np.ndarray]]], path: Path, crop
             canvas.paste(Image.fromarray(np.ascontiguousarray(window)), (col * cell, y0 + header))
     canvas.save(path)
     return path
+
+
+def budget_plot(sweep: dict[int, list[dict]], path: Path, title: str) -> Path:
+    """Rate control across budgets: mean bpp against PSNR and KID for selgan and each baseline variant."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    lines: dict[str, list[tuple[float, float, float]]] = {}
+    for summary in sweep.values():
+        for entry in summary:
+            if entry.get("bpp") is not None:
+                lines.setdefault(entry["codec"], []).append((entry["bpp"], entry.get("psnr"), entry.get("kid")))
+    for label, points in lines.items():
+        points.sort()
+        for ax, index in zip(axes, (1, 2)):
+            xs = [p[0] for p in points if p[index] is not None]
+            ys = [p[index] for p in points if p[index] is not None]
+            if xs:
+                style = dict(color="crimson", marker="*", markersize=10, linewidth=2) if label == "selgan" else dict(marker=".", alpha=0.7)
+                ax.plot(xs, ys, label=label, **style)
+    for ax, name in zip(axes, ("PSNR (dB) ↑", "KID ↓")):
+        ax.set_xlabel("bits per pixel (file size)")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=6, ncol=2)
+    fig.suptitle(f"{title}: rate control at several byte budgets; baselines at the same budgets", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -43,9 +43,12 @@ def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | No
             "encode_s": float(np.median(enc)), "decode_s": float(np.median(dec)), "images": len(bpps)}
 
 
-def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | None, description: str,
+def export_checkpoint(checkpoint: Path, output: Path, name: str, data: dict[str, str], description: str,
                       segmenter: str | None, eval_images: int, preserve: tuple[str, ...] = ()) -> dict:
-    """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry."""
+    """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry.
+
+    data: overrides of the run's data settings (root, layout, val_split), e.g. for a run trained on another machine.
+    """
     state = load_checkpoint(checkpoint)
     if "config" not in state or "codec_config" not in state:
         raise SelganError(f"{checkpoint}: not a `selgan train` checkpoint (no run config)")
@@ -64,7 +67,7 @@ def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | No
     if preserve:
         results[f"selective ({', '.join(preserve)})"] = measure(codec, val, eval_images, list(preserve))
     card = output / f"{name}.md"
-    card.write_text(_card(name, description, Path(run.data.root), cfg, state, sha, results))
+    card.write_text(_card(name, description, data, cfg, state, sha, results))
     extra = {"segmenter": segmenter} if segmenter else {}
     if preserve:
         extra["preserve"] = list(preserve)
@@ -74,21 +77,22 @@ def export_checkpoint(checkpoint: Path, output: Path, name: str, data: Path | No
     return summary
 
 
-def _run_config(state: dict, data: Path | None) -> TrainConfig:
-    """The run's data settings (layout, vocabulary) from its checkpoint, with the root moved to --data if given."""
+def _run_config(state: dict, data: dict[str, str]) -> TrainConfig:
+    """The run's data settings (layout, vocabulary) from its checkpoint, with the given ones replaced."""
     run = train_config_from_dict(state["config"])
-    if data is not None:
-        run = dataclasses.replace(run, data=dataclasses.replace(run.data, root=str(data)))
-    return run
+    return dataclasses.replace(run, data=dataclasses.replace(run.data, **data)) if data else run
 
 
-def _card(name: str, description: str, data: Path, cfg: CodecConfig, state: dict, sha: str, results: dict) -> str:
+def _card(name: str, description: str, data: dict[str, str], cfg: CodecConfig, state: dict, sha: str,
+          results: dict) -> str:
     rows = "\n".join(
         f"| {mode} | {r['images']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['encode_s']:.2f} | {r['decode_s']:.2f} |"
         for mode, r in results.items()
     )
     config = "\n".join(f"- `{k}`: {v}" for k, v in cfg.__dict__.items())
     stage = f"`selgan train`, {state['step']} steps in all (autoencoder stage, then adversarial)"
+    flags = {"root": "--data", "layout": "--layout", "val_split": "--val-split"}
+    options = "".join(f" {flags[k]} {v}" for k, v in data.items())
     return f"""# {name}
 
 {description}
@@ -96,7 +100,7 @@ def _card(name: str, description: str, data: Path, cfg: CodecConfig, state: dict
 - Weights: `{name}.safetensors` (fp16 weights, int32 coding tables), sha256 `{sha}`
 - Training data: CamVid train (367 frames, 480×360), labels from CamVid annotations
 - Training: {stage}
-- Export: `selgan export CHECKPOINT -o pretrained/{name} --data {data}`
+- Export: `selgan export CHECKPOINT -o pretrained/{name}{options}`
 
 ## Config
 {config}
