@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 import selgan
-from selgan.demo import DEMO_IMAGE, DEMO_LABELS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def resign(data: bytes) -> bytes:
@@ -45,7 +46,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1000)
     args = parser.parse_args()
     codec = selgan.load(args.model)
-    files = [codec.compress(DEMO_IMAGE, labels=DEMO_LABELS, preserve=p).to_bytes() for p in (None, ["car", "pedestrian"])]
+    image = ROOT / "tests" / "golden" / "input.png"  # the golden files' input and its committed label map
+    labels = ROOT / "tests" / "golden" / "input_labels.png"
+    files = [codec.compress(image, labels=labels, preserve=p).to_bytes() for p in (None, ["car", "pedestrian"])]
     selgan.decompress(files[0])  # load the model outside the timings
     rng = np.random.default_rng(0)
     times, outcomes = [], {"BitstreamError": 0, "decoded": 0}
@@ -59,7 +62,7 @@ def main() -> None:
             outcomes["BitstreamError"] += 1
         times.append(time.perf_counter() - start)
     t = np.array(times) * 1000
-    print(f"{args.cases} corrupted files of {Path(DEMO_IMAGE).name}: {outcomes}")
+    print(f"{args.cases} corrupted files of tests/golden/input.png: {outcomes}")
     print(f"decode time ms: median {np.median(t):.1f}, p99 {np.percentile(t, 99):.1f}, max {t.max():.1f}")
 
 

@@ -61,15 +61,21 @@ def summarise(name: str, logs: list[Path], out: Path) -> str:
     for log, a, b, stage, minutes, bpp, quality in rows:
         lines.append(f"| {log} | {a} | {b} | {stage} | {minutes:.0f} | "
                      f"{'—' if bpp is None else f'{bpp:.4f}'} | {'—' if quality is None else f'{quality:.2f}'} |")
-    lines.append(f"\nTotal wall time of these runs: {total:.0f} min ({total / 60:.1f} h) on this CPU.")
+    lines.append(f"\nTotal wall time of these runs: {total:.0f} min ({total / 60:.1f} h) on the machine that ran them.")
+    if not curves:  # runs without a val evaluation (e.g. on the lent GPU): the training crops' own figures
+        curves = [{"step": r["step"], "val_psnr": r["psnr"], "val_bpp": r["bpp_latent_est"]}
+                  for log in logs for r in read(folder / f"{logs.index(log)}-{log.parent.name}.jsonl") if "psnr" in r]
+        where, rate = "training crops (these runs had no val evaluation)", "estimated latent bpp"
+    else:
+        where, rate = "val frames", "val bpp (real files)"
     if curves:
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
         steps = [r["step"] for r in curves]
         axes[0].plot(steps, [r["val_psnr"] for r in curves], marker=".")
-        axes[0].set(xlabel="step", ylabel="val PSNR (dB)", title=f"{name}: PSNR on val frames")
-        rated = [r for r in curves if "val_bpp" in r]
+        axes[0].set(xlabel="step", ylabel="PSNR (dB)", title=f"{name}: PSNR on {where}")
+        rated = [r for r in curves if r.get("val_bpp") is not None]
         axes[1].plot([r["step"] for r in rated], [r["val_bpp"] for r in rated], marker=".", color="tab:red")
-        axes[1].set(xlabel="step", ylabel="val bpp (real files)", title="rate")
+        axes[1].set(xlabel="step", ylabel=rate, title="rate")
         for ax in axes:
             ax.grid(alpha=0.3)
         fig.tight_layout()

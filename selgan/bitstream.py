@@ -23,11 +23,15 @@ from dataclasses import dataclass, field, fields
 from selgan.errors import BitstreamError
 
 MAGIC = b"\x89SGC"
-FORMAT_VERSION = 1
+# Version 2 added the "colours" stream (per-region mean colours of synthesised regions). A file is written
+# with the lowest version that can hold it, so files without that stream are still version 1.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_SIDE = 1 << 15
 MAX_PIXELS = 1 << 26  # 8192×8192: beyond this the untiled generator needs more memory than a desktop has
 
-STREAM_IDS = {"labels": 1, "mask": 2, "latent": 3}
+STREAM_IDS = {"labels": 1, "mask": 2, "latent": 3, "colours": 4}
+_STREAMS_SINCE = {"colours": 2}  # streams a version-1 file cannot hold
 _STREAM_NAMES = {v: k for k, v in STREAM_IDS.items()}
 
 
@@ -66,7 +70,7 @@ class Bitstream(CodedImage):
         self._validate()
         model = self.model_id.encode("ascii")
         out = bytearray(MAGIC)
-        out += bytes([FORMAT_VERSION, len(model)]) + model + self.weights_hash
+        out += bytes([self.version, len(model)]) + model + self.weights_hash
         out += _varint(self.width) + _varint(self.height) + bytes([int(self.mode)]) + _varint(self.seed)
         out += bytes([len(self.preserved_classes), *self.preserved_classes])
         out += bytes([len(self.streams)])
@@ -81,6 +85,11 @@ class Bitstream(CodedImage):
     def from_bytes(cls, data: bytes) -> "Bitstream":
         """Parse .sgc bytes; anything malformed raises BitstreamError."""
         return _parse(bytes(data))
+
+    @property
+    def version(self) -> int:
+        """The lowest format version that holds this file's streams."""
+        return max([1] + [_STREAMS_SINCE.get(name, 1) for name in self.streams])
 
     @property
     def num_bytes(self) -> int:
@@ -143,9 +152,10 @@ def _parse(data: bytes) -> Bitstream:
     if len(data) < len(MAGIC) + 1 + 4:
         raise BitstreamError("file is truncated (too short to hold a header)")
     version = data[len(MAGIC)]
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise BitstreamError(
-            f"file uses .sgc format version {version}; this selgan reads version {FORMAT_VERSION}"
+            f"file uses .sgc format version {version}; this selgan reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     body, (crc,) = data[:-4], struct.unpack("<I", data[-4:])
     if zlib.crc32(body) != crc:
@@ -169,7 +179,10 @@ def _parse(data: bytes) -> Bitstream:
         stream_id = reader.u8("stream table")
         if stream_id not in _STREAM_NAMES:
             raise BitstreamError(f"unknown stream id {stream_id}")
-        lengths.append((_STREAM_NAMES[stream_id], reader.varint("stream table")))
+        name = _STREAM_NAMES[stream_id]
+        if _STREAMS_SINCE.get(name, 1) > version:
+            raise BitstreamError(f"a version-{version} file cannot hold a {name} stream")
+        lengths.append((name, reader.varint("stream table")))
     if len({name for name, _ in lengths}) != len(lengths):
         raise BitstreamError("a stream appears twice")
     if sum(n for _, n in lengths) != len(body) - reader.pos:

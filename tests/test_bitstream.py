@@ -63,3 +63,17 @@ def test_garbage_only_raises_bitstream_error(data):
         Bitstream.from_bytes(data)
     with pytest.raises(BitstreamError):
         Bitstream.from_bytes(MAGIC + bytes([FORMAT_VERSION]) + data)
+
+
+def test_version_follows_the_streams_and_old_versions_cannot_hold_new_streams():
+    bitstream = sample()
+    assert bitstream.version == 1 and Bitstream.from_bytes(bitstream.to_bytes()).version == 1
+    coloured = Bitstream.of(bitstream, bitstream.model_id, bitstream.weights_hash)
+    coloured = Bitstream(**{**coloured.__dict__, "streams": {**bitstream.streams, "colours": b"\x01\x02"}})
+    data = coloured.to_bytes()
+    assert data[len(MAGIC)] == 2 and Bitstream.from_bytes(data).streams["colours"] == b"\x01\x02"
+    forged = bytearray(data)
+    forged[len(MAGIC)] = 1  # a version-1 header over a colours stream, re-signed
+    forged[-4:] = struct.pack("<I", zlib.crc32(bytes(forged[:-4])))
+    with pytest.raises(BitstreamError, match="version-1 file cannot hold a colours stream"):
+        Bitstream.from_bytes(bytes(forged))

@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 
 from selgan.bitstream import Bitstream, Mode
-from selgan.errors import ImageError, ModelNotFoundError, UnknownClassError
+from selgan.errors import BitstreamError, ImageError, ModelNotFoundError, UnknownClassError
 
 
 def street(width, height, seed=0):
@@ -146,3 +146,22 @@ def test_preserved_mask_and_segment_of_the_public_codec(tiny_codec, val_frame):
     bare = Codec(tiny_codec.model, tiny_codec.model_id, tiny_codec.weights_hash)  # no segmenter
     with pytest.raises(ModelNotFoundError, match="no segmenter"):
         bare.segment(image)
+
+
+def test_region_colours_restore_each_synthesised_class_mean():
+    from selgan.codec.colours import apply_colours, encode_colours, synthesised_regions
+
+    rng = np.random.default_rng(0)
+    stored = np.array([[0, 0, 1, 1], [2, 2, 1, 1]])  # label map at 1/8
+    coded = np.array([[False, True]])  # latent cells at 1/16: the right half is preserved
+    classes, synthesised = synthesised_regions(stored, coded, 8, 16, 16, 32)
+    original = rng.integers(0, 256, (16, 32, 3)).astype(np.uint8)
+    original[classes == 0] = (200, 40, 30)
+    data = encode_colours(original, classes, synthesised)
+    assert len(data) == 4  # classes 0 and 2 have synthesised pixels, class 1 only preserved ones
+    generated = np.full_like(original, 90)
+    fixed = apply_colours(generated, classes, synthesised, data)
+    assert np.abs(fixed[classes == 0].mean(0) - (200, 40, 30)).max() < 255 / 31 / 2 + 1
+    assert np.array_equal(fixed[~synthesised], generated[~synthesised])  # preserved pixels are untouched
+    with pytest.raises(BitstreamError, match="colour stream"):
+        apply_colours(generated, classes, synthesised, data[:2])

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from selgan.bitstream import CodedImage, Mode
+from selgan.codec.colours import apply_colours, encode_colours, synthesised_regions
 from selgan.codec.encoder import Encoder
 from selgan.codec.quantizer import Quantizer
 from selgan.entropy import LabelMapModel, LatentContextModel, MaskModel
@@ -45,6 +46,7 @@ class Analysis:
 
     width: int
     height: int
+    image: np.ndarray  # the uint8 H×W×3 input (for the mean colours of synthesised regions)
     stored_labels: np.ndarray  # the label map at its stored (1/label_downsample) size, padded
     symbols: np.ndarray  # C×h×w latent symbols
     label_stream: bytes | None  # the coded label map (None in global mode without labels)
@@ -129,7 +131,7 @@ class CodecNetwork(nn.Module):
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
         _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
         label_stream = self._label_model().encode(stored) if labels is not None else None
-        return Analysis(width, height, stored, symbols[0].numpy(), label_stream)
+        return Analysis(width, height, image, stored, symbols[0].numpy(), label_stream)
 
     def code(self, analysis: Analysis, preserved_classes: tuple[int, ...] | None, painted_mask: np.ndarray | None,
              seed: int) -> CodedImage:
@@ -149,6 +151,9 @@ class CodecNetwork(nn.Module):
             coded = np.ones(analysis.symbols.shape[-2:], dtype=bool)
         streams["latent"] = self.latent_model.encode(analysis.symbols, coded, self.latent_classes(stored))
         selective = preserved_classes is not None or painted_mask is not None
+        if selective and analysis.label_stream is not None and not coded.all():
+            classes, synthesised = self._regions(stored, coded, analysis.height, analysis.width)
+            streams["colours"] = encode_colours(analysis.image, classes, synthesised)
         return CodedImage(width=analysis.width, height=analysis.height, mode=Mode.SELECTIVE if selective else Mode.GLOBAL,
                           seed=seed, preserved_classes=tuple(preserved_classes or ()), streams=streams)
 
@@ -168,8 +173,14 @@ class CodecNetwork(nn.Module):
         noises = self.draw_noise(1, coded.shape, generator=torch.Generator().manual_seed(coded_image.seed))
         mask = torch.from_numpy(coded)[None, None].float()
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
-        image = self.generate_tiled(z_hat, mask, one_hot, noises)
-        return image[: coded_image.height, : coded_image.width]
+        image = self.generate_tiled(z_hat, mask, one_hot, noises)[: coded_image.height, : coded_image.width]
+        if "colours" in coded_image.streams:
+            classes, synthesised = self._regions(stored, coded, coded_image.height, coded_image.width)
+            image = apply_colours(image, classes, synthesised, coded_image.streams["colours"])
+        return image
+
+    def _regions(self, stored: np.ndarray, coded: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        return synthesised_regions(stored, coded, self.label_downsample, LATENT_STRIDE, height, width)
 
     def generate_tiled(self, z_hat, mask, one_hot, noises, tile: int = TILE, halo: int = HALO) -> np.ndarray:
         """Run the generator over latent tiles with overlapping context; uint8 H×W×3 of the padded size."""
