@@ -247,7 +247,6 @@ def decompress(data: bytes | str | os.PathLike) -> Image.Image:
             data = Path(data).read_bytes()
         except OSError as exc:
             raise ImageError(f"{data}: cannot read ({exc.strerror})") from None
-    from selgan.zoo import manifest_path
 
     bitstream = Bitstream.from_bytes(data)
     return codec_for(bitstream).decompress(bitstream)
