@@ -48,10 +48,16 @@ def _open(path: Path) -> Image.Image:
             img = ImageOps.exif_transpose(img)
             img.load()
             return img
-    except (FileNotFoundError, IsADirectoryError):
+    except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
+    except IsADirectoryError:
+        raise ImageError(f"{path}: is a folder, not an image file") from None
+    except PermissionError:
+        raise ImageError(f"{path}: cannot be read (permission denied)") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not a readable image (not in an image format selgan can read)") from None
+    except (OSError, ValueError):
+        raise ImageError(f"{path}: not a readable image (the file is damaged or incomplete)") from None
 
 
 def _pil_to_rgb(img: Image.Image) -> np.ndarray:

@@ -1,5 +1,13 @@
-"""The Gradio app's callbacks, called directly (no browser); the browser test is test_app_browser.py."""
+"""The Gradio app's callbacks, called directly (no browser), and its API through gradio_client.
+
+The browser tests are in test_app_browser.py.
+"""
 from __future__ import annotations
+
+import io
+import re
+import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,22 +17,39 @@ gr = pytest.importorskip("gradio")
 
 import selgan  # noqa: E402
 from selgan.cli import load_app_module  # noqa: E402
+from selgan.cli import main as cli_main  # noqa: E402
+from selgan.errors import ImageError  # noqa: E402
+from selgan.eval.baselines import ClassicalCodec, code_at_budget  # noqa: E402
+from selgan.imageio import load_rgb  # noqa: E402
+from selgan.metrics import psnr  # noqa: E402
+from selgan.segment import SegMap  # noqa: E402
 
 app = load_app_module()
 MODEL = "tiny-test"
+CLASS_NAME = re.compile(r"\b[A-Z]\w*(Error|Exception)\b")  # e.g. UnidentifiedImageError
 
 
 @pytest.fixture()
-def session(use_tiny_zoo, val_frame):
+def view(use_tiny_zoo, val_frame):
     return app.on_image(str(val_frame[0]), MODEL, None)
 
 
-def test_new_image_is_segmented_with_overlay_legend_and_choices(session):
-    state, overlay, legend, classes, editor, preview = session
-    assert preview is state.rgb
-    assert state.rgb.shape == (360, 480, 3)
+@pytest.fixture()
+def session(view):
+    return view.session
+
+
+def message(excinfo) -> str:
+    return str(excinfo.value.message if hasattr(excinfo.value, "message") else excinfo.value)
+
+
+# ---- a new image: segmentation shown before compressing ------------------------------------------
+def test_new_image_is_segmented_with_overlay_legend_and_choices(view):
+    state, overlay, legend, classes, editor = view.session, view.overlay, view.legend, view.classes, view.editor
+    assert state.rgb.shape == (360, 480, 3) and state.name == view.session.name
     assert overlay.size == (480, 360)
-    present = state.segmaps["tiny-seg"].classes_present()
+    segmap = state.segmaps["tiny-seg"]
+    present = segmap.classes_present()
     assert legend.count("<li>") == len(present)
     for share in present:
         assert share.name in legend and f"rgb{share.color}" in legend
@@ -32,24 +57,108 @@ def test_new_image_is_segmented_with_overlay_legend_and_choices(session):
     assert "Unlabelled" not in names and len(names) == 11
     assert set(classes["value"]) <= {"Pedestrian", "Bicyclist", "Car"}
     assert editor["background"].shape == (360, 480, 3)
+    assert np.array_equal(editor["background"], np.asarray(overlay))  # the canvas shows the flagged segmentation
+    # The tiny segmenter has random weights: it is unsure of much of the frame, and says so.
+    assert segmap.uncertain().any() and "Hatched" in legend and "unsure" in legend
+
+
+def test_unsure_labels_are_hatched_and_named():
+    from selgan.segment import get_vocabulary
+
+    vocab = get_vocabulary("camvid")
+    labels = np.zeros((64, 64), np.int64)
+    labels[:, 32:] = 3
+    confidence = np.full((64, 64), 0.9, np.float32)
+    confidence[:, 32:] = 0.2  # the segmenter doubts the right half
+    rgb = np.full((64, 64, 3), 90, np.uint8)
+    segmap = SegMap(labels, vocab, confidence)
+    flagged = np.asarray(app.segmentation_view(rgb, segmap))
+    plain_overlay = np.asarray(segmap.overlay(rgb))
+    changed = (flagged != plain_overlay).any(-1)
+    assert not changed[:, :32].any() and 0.2 < changed[:, 32:].mean() < 0.6  # stripes over the unsure half only
+    legend = app.legend_html(segmap)
+    assert "Hatched" in legend and "50% of the image" in legend
+    assert f"{vocab.class_names[3]} <b>50.0%</b>" in legend and "100% unsure" in legend
+    certain = SegMap(labels, vocab, None)
+    assert "Hatched" not in app.legend_html(certain) and np.array_equal(app.segmentation_view(rgb, certain),
+                                                                         certain.overlay(rgb))
+
+
+def test_tiny_classes_are_not_shown_as_zero_percent(use_tiny_zoo):
+    assert app.share_text(0.0) == "<1%" and app.share_text(0.003) == "<1%" and app.share_text(0.006) == "1%"
+    assert app.share_text(0.0004, 1) == "<0.1%" and app.share_text(0.012, 1) == "1.2%"
+    codec = app.shared_codec(MODEL)
+    labels = np.zeros((100, 100), np.int64)
+    car = codec.class_names.index("Car")
+    labels[:3, :10] = car  # 0.3% of the image
+    choices = {value: label for label, value in app.class_choices(codec, SegMap(labels, codec.vocabulary))}
+    assert choices["Car"] == "Car (<1%)" and choices[codec.class_names[0]] == f"{codec.class_names[0]} (100%)"
+    assert choices["Road"] == "Road" and not any("(0%)" in label for label in choices.values())
 
 
 def test_huge_images_are_downscaled_below_the_limit(use_tiny_zoo, tmp_path):
     path = tmp_path / "big.png"
     Image.fromarray(np.full((400, 1000, 3), 120, np.uint8)).save(path)
-    with pytest.warns(UserWarning, match="downscaled"):
-        state, *_ = app.on_image(str(path), MODEL, None, max_pixels=100_000)
+    with pytest.warns(UserWarning, match="big.png is 1000×400; it was downscaled"):
+        state = app.on_image(str(path), MODEL, None, max_pixels=100_000).session
     height, width = state.rgb.shape[:2]
     assert height * width <= 100_000 and abs(width / height - 2.5) < 0.05
 
 
-def test_non_image_upload_is_one_clear_error(use_tiny_zoo, tmp_path):
-    path = tmp_path / "notes.png"
-    path.write_text("not an image")
-    with pytest.raises(gr.Error, match="not a readable image"):
+@pytest.mark.parametrize("size", [(1, 1), (40, 8)])
+def test_too_small_images_get_a_clear_message(use_tiny_zoo, tmp_path, size):
+    path = tmp_path / "dot.png"
+    Image.fromarray(np.zeros((size[1], size[0], 3), np.uint8)).save(path)
+    with pytest.raises(gr.Error) as failure:
         app.on_image(str(path), MODEL, None)
+    assert message(failure) == f"dot.png is {size[0]}×{size[1]} pixels: selgan needs at least 16×16."
 
 
+# ---- messages: the user's file name and a plain sentence -------------------------------------------
+def test_non_image_upload_is_one_plain_error(use_tiny_zoo, tmp_path):
+    path = tmp_path / "holiday.png"
+    path.write_text("not an image")
+    with pytest.raises(gr.Error) as failure:
+        app.on_image(str(path), MODEL, None)
+    text = message(failure)
+    assert text.startswith("holiday.png: not a readable image")
+    assert str(tmp_path) not in text and "/" not in text and not CLASS_NAME.search(text)
+
+
+def test_imageio_messages_name_no_exception_classes(tmp_path):
+    (tmp_path / "notes.png").write_text("text")
+    png = io.BytesIO()
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(png, format="PNG")
+    (tmp_path / "cut.png").write_bytes(png.getvalue()[:60])
+    (tmp_path / "folder.png").mkdir()
+    expected = {"notes.png": "not a readable image (not in an image format", "cut.png": "not a readable image",
+                "folder.png": "is a folder", "missing.png": "no such file"}
+    for name, words in expected.items():
+        with pytest.raises(ImageError) as failure:
+            load_rgb(tmp_path / name)
+        assert words in str(failure.value) and not CLASS_NAME.search(str(failure.value)), str(failure.value)
+
+
+def test_plain_messages_drop_server_paths():
+    assert app.plain("/tmp/gradio/2f0a/holiday.png: not a readable image") == "holiday.png: not a readable image"
+    assert app.plain("file /srv/zoo/x.safetensors is missing") == "file x.safetensors is missing"
+    for untouched in ("JPEG at 1/4 size", "people/vehicles", "see https://example.org/a/b", "1,000 B"):
+        assert app.plain(untouched) == untouched
+
+
+def test_unexpected_errors_are_reported_without_internals(use_tiny_zoo, val_frame, monkeypatch):
+    def broken(name):
+        raise RuntimeError("boom in /srv/selgan/secret.py")
+
+    monkeypatch.setattr(app, "shared_codec", broken)
+    with pytest.raises(gr.Error) as failure:
+        app.on_image(str(val_frame[0]), MODEL, None)
+    text = message(failure)
+    assert text.startswith("Something went wrong while reading and segmenting the image")
+    assert "RuntimeError" not in text and "/srv" not in text and "boom" not in text
+
+
+# ---- choosing what to preserve ---------------------------------------------------------------------
 def test_presets_follow_the_vocabulary():
     names = ["Sky", "Building", "Road", "Car", "Pedestrian", "Bicyclist", "Tree"]
     assert app.preset_classes("people and vehicles", names) == ["Car", "Pedestrian", "Bicyclist"]
@@ -76,9 +185,8 @@ def test_strokes_take_the_nearest_brush_colour(use_tiny_zoo):
 
 
 def test_selection_modes(session):
-    state = session[0]
     codec = app.shared_codec(MODEL)
-    segmap = state.segmaps["tiny-seg"]
+    segmap = session.segmaps["tiny-seg"]
     none = app.read_strokes(None, segmap.size, codec)
     assert app.selection([n for _, n in app.selectable(codec)], none, segmap, codec)[0] == {}
     assert app.selection(["Car"], none, segmap, codec)[0] == {"preserve": ["Car"]}
@@ -94,25 +202,55 @@ def test_selection_modes(session):
     assert np.array_equal(kwargs["mask"], expected)
 
 
-def test_compress_gives_a_decodable_file_and_the_comparison(session, tmp_path):
-    state = session[0]
-    slider, mask, stats, compare, gallery, download = app.on_compress(
-        state, MODEL, ["Car", "Road"], None, 7, tmp_path)
-    data = open(download["value"], "rb").read()
+# ---- compress: selgan's result first, then the classical codecs ----------------------------------------
+def test_compress_shows_the_decoded_file_then_the_comparison(session, tmp_path):
+    result = app.on_compress(session, MODEL, ["Car", "Road"], None, 7, tmp_path)
+    data = Path(result.download).read_bytes()
     bitstream = selgan.Bitstream.from_bytes(data)
+    stats = result.stats
     assert bitstream.seed == 7 and f"**{len(data):,} B**" in stats and f"{bitstream.bpp:.4f} bpp" in stats
-    assert np.array_equal(np.asarray(selgan.decompress(data)), slider[1])
-    assert slider[0] is state.rgb
-    assert np.asarray(mask).shape == (360, 480, 3)
-    assert "AVIF" in compare and "JPEG" in compare
-    for image, caption in gallery:  # every classical file shown fits in the same bytes
+    recon = np.asarray(selgan.decompress(data))
+    assert np.array_equal(recon, result.slider[1]) and result.slider[0] is session.rgb
+    preserved = app.shared_codec(MODEL).preserved_mask(data)
+    assert np.asarray(result.mask).shape == (360, 480, 3)
+    # Truthful words and the preserved region's quality.
+    assert "coded at the model's rate" in stats and "painted from the label map" in stats
+    assert "faithful" not in stats and "as is" not in stats
+    assert f"| PSNR (preserved region) | {psnr(session.rgb, recon, preserved):.2f} dB |" in stats
+    assert f"{len(data):,} B" in result.status
+    # The comparison comes after, from the session's result, row by row: the same region measured for every codec.
+    steps = list(app.on_compare(session))
+    assert len(steps) == 1 + len(app.COMPARE_WITH)
+    first = steps[0][0].splitlines()
+    assert first[2].startswith("| **selgan**") and all("coding…" in line for line in first[3:]) and not steps[0][1]
+    table, gallery = steps[-1]
+    lines = table.splitlines()
+    assert lines[0] == "| codec | file | PSNR, preserved region | PSNR, whole image |"
+    assert lines[2].startswith(f"| **selgan** ({MODEL}) | {len(data):,} B | "
+                               f"{psnr(session.rgb, recon, preserved):.2f} dB |")
+    assert any(line.startswith("| AVIF") for line in lines) and any(line.startswith("| JPEG") for line in lines)
+    for image, caption in gallery:  # every classical file shown fits in the same bytes, and is shown as coded
         assert int(caption.split(", ")[1].split(" B")[0].replace(",", "")) <= len(data)
+        label = caption.split(",")[0]
+        row = next(line for line in lines if line.startswith(f"| {label} |"))
+        assert f"{psnr(session.rgb, image, preserved):.2f} dB" in row
     # A class painted over the segmentation changes the stored label map.
     codec = app.shared_codec(MODEL)
     layer = np.zeros((360, 480, 4), np.uint8)
     layer[:, :240] = (*codec.model.vocab.palette()[codec.class_names.index("Tree")], 255)
-    relabelled = app.on_compress(state, MODEL, ["Car"], {"layers": [layer]}, 7, tmp_path)
-    assert open(relabelled[5]["value"], "rb").read() != data
+    relabelled = app.on_compress(session, MODEL, ["Car"], {"layers": [layer]}, 7, tmp_path)
+    assert Path(relabelled.download).read_bytes() != data
+
+
+def test_a_new_image_drops_the_old_result(use_tiny_zoo, session, val_frame, tmp_path):
+    app.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
+    assert session.result is not None and app.on_compare(session) is not None
+    fresh = app.on_image(str(val_frame[0]), MODEL, session).session
+    assert fresh is not session and fresh.result is None
+    assert app.on_compare(fresh) is None  # a comparison queued behind the new image shows nothing old
+    assert app.on_image(None, MODEL, fresh).session.rgb is None  # cleared input: an empty session
+    session.replaced = True  # what the page's clear step marks: no comparison for the old image any more
+    assert app.on_compare(session) is None
 
 
 def test_compress_without_an_image_says_so(use_tiny_zoo, tmp_path):
@@ -120,28 +258,189 @@ def test_compress_without_an_image_says_so(use_tiny_zoo, tmp_path):
         app.on_compress(None, MODEL, [], None, 0, tmp_path)
 
 
+def test_classical_files_are_found_once_per_image_and_size(session, tmp_path, monkeypatch):
+    app.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
+    searches = []
+    real = app.best_baseline
+    monkeypatch.setattr(app, "best_baseline", lambda *args: searches.append(args[0]) or real(*args))
+    first = list(app.on_compare(session))[-1]
+    assert sorted(searches) == sorted(app.COMPARE_WITH)
+    app.on_compress(session, MODEL, ["Car"], None, 1, tmp_path)  # another seed: the same file size
+    again = list(app.on_compare(session))[-1]
+    assert len(searches) == len(app.COMPARE_WITH)
+    assert again[0].splitlines()[3:] == first[0].splitlines()[3:]  # the same classical rows, not searched again
+
+
+def test_baseline_search_stops_early_and_finds_the_same_files():
+    calls = []
+
+    def encode(rgb, quality):
+        calls.append(quality)
+        return bytes(100 + 3 * quality)
+
+    fake = ClassicalCodec("fake", encode, lambda data: np.zeros((8, 8, 3), np.uint8), (0, 100))
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    assert code_at_budget(fake, rgb, 99).reconstruction is None and calls == [0]  # one encode when nothing fits
+    for budget in (100, 101, 250, 399, 400, 1000):
+        calls.clear()
+        found = code_at_budget(fake, rgb, budget)
+        best = max(q for q in range(101) if 100 + 3 * q <= budget)
+        assert found.quality == best and found.num_bytes == 100 + 3 * best
+        assert len(calls) == len(set(calls)) <= 9  # each quality coded once: the lowest, then bisection
+
+
+# ---- the byte budget ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [("1500", 1500), ("1,500 B", 1500), ("1.5 KB", 1500), ("1,5 kb", 1500),
+                                            ("2 KiB", 2048), (" 800 bytes ", 800), ("", None), (None, None)])
+def test_budget_box_reads_bytes_or_kilobytes(text, expected):
+    assert app.parse_budget(text) == expected
+
+
+@pytest.mark.parametrize("text", ["lots", "0", "-5", "1.5 MB", "0.0001 KB"])
+def test_bad_budgets_are_one_clear_message(text):
+    with pytest.raises(gr.Error, match="is not a byte budget"):
+        app.parse_budget(text)
+
+
+def test_budget_ticks_what_it_affords_and_can_be_overridden(session, tmp_path):
+    ticks, model, note = app.on_budget(session, MODEL, "1 KB", 0)
+    afforded = session.afforded
+    assert afforded.bitstream.num_bytes <= 1000 and model["value"] == afforded.bitstream.model_id == MODEL
+    codec = app.shared_codec(MODEL)
+    expected = [n for i, n in app.selectable(codec) if i in afforded.bitstream.preserved_classes]
+    assert ticks["value"] == afforded.ticks == expected and expected  # the classes of the chosen rung
+    assert "1,000 B** affords preserving" in note and f"{afforded.bitstream.num_bytes:,} B" in note
+    # Compress as the budget chose: exactly its file, within the budget.
+    chosen = app.on_compress(session, MODEL, ticks["value"], None, 0, tmp_path, budget_text="1 KB")
+    data = Path(chosen.download).read_bytes()
+    assert data == afforded.bitstream.to_bytes() and "1,000 B: fits" in chosen.stats
+    # The same budget again (a click in and out of the box) changes nothing.
+    assert app.on_budget(session, MODEL, "1000", 0) == (gr.skip(), gr.skip(), gr.skip())
+    # The user overrides the ticks: their choice is coded, and the stats say whether it still fits.
+    session.overridden = True
+    every = [n for _, n in app.selectable(codec)][:-1]
+    with pytest.warns(UserWarning, match="over the 1,000 B budget"):
+        mine = app.on_compress(session, MODEL, every, None, 0, tmp_path, budget_text="1 KB")
+    assert selgan.Bitstream.from_bytes(Path(mine.download).read_bytes()).num_bytes > 1000
+    assert "over by" in mine.stats and "preserving" in mine.stats
+    # Leaving the budget box unchanged keeps the override; pressing Enter in it applies the budget again.
+    assert app.on_budget(session, MODEL, "1 KB", 0, force=False) == (gr.skip(), gr.skip(), gr.skip())
+    assert session.overridden
+    again, _, _ = app.on_budget(session, MODEL, "1 KB", 0)
+    assert again["value"] == expected and not session.overridden
+    # A budget that fits the whole image ticks every class.
+    ticks, _, note = app.on_budget(session, MODEL, "100 KB", 0)
+    assert ticks["value"] == [n for _, n in app.selectable(codec)] and "the whole image" in note
+    assert session.overridden is False
+
+
+def test_an_impossible_budget_names_the_smallest_file(session, tmp_path):
+    with pytest.warns(UserWarning, match="smallest for this image is"):
+        ticks, model, note = app.on_budget(session, MODEL, "5", 0)
+    assert ticks == gr.skip() and model == gr.skip() and re.search(r"smallest for this image is \d+ bytes", note)
+    with pytest.raises(gr.Error, match=r"no file fits in 5 bytes: the smallest for this image is \d+ bytes"):
+        app.on_compress(session, MODEL, [], None, 0, tmp_path, budget_text="5")
+    assert app.on_budget(None, MODEL, "2 KB", 0)[2].startswith("Budget 2,000 B: pick an image")
+
+
+# ---- the decode tab ---------------------------------------------------------------------------------------
 def test_decode_tab_shows_header_then_image(session, tmp_path):
-    state = session[0]
-    path = app.on_compress(state, MODEL, ["Car"], None, 0, tmp_path)[5]["value"]
+    path = app.on_compress(session, MODEL, ["Car"], None, 0, tmp_path).download
     header = app.on_header(path)
     assert "tiny-test" in header and "480×360" in header and "selective" in header and "Car" in header
-    assert app.on_decode(path).shape == (360, 480, 3)
+    assert np.array_equal(app.on_decode(path), np.asarray(selgan.decompress(Path(path).read_bytes())))
+    assert app.on_header(None) == "" and app.on_decode(None) is None  # a cleared upload clears the tab
 
 
-@pytest.mark.parametrize("payload, message", [
+@pytest.mark.parametrize("payload, pattern", [
     (b"", "empty|truncated|not a selgan"),
     (b"GIF89a" + bytes(40), "not a selgan"),
 ])
-def test_bad_files_in_the_decode_tab(use_tiny_zoo, tmp_path, payload, message):
+def test_bad_files_in_the_decode_tab(use_tiny_zoo, tmp_path, payload, pattern):
     path = tmp_path / "bad.sgc"
     path.write_bytes(payload)
-    with pytest.raises(gr.Error, match=message):
-        app.on_header(str(path))
-    with pytest.raises(gr.Error, match=message):
-        app.on_decode(str(path))
+    for callback in (app.on_header, app.on_decode):
+        with pytest.raises(gr.Error, match=pattern) as failure:
+            callback(str(path))
+        assert str(tmp_path) not in message(failure)
 
 
 def test_session_folders_are_per_session(tmp_path):
     a = app.session_dir(tmp_path, gr.Request(session_hash="abc123"))
     b = app.session_dir(tmp_path, gr.Request(session_hash="../evil"))
     assert a != b and a.parent == tmp_path and b.parent == tmp_path
+
+
+# ---- events, endpoints and concurrency ----------------------------------------------------------------------
+EVENTS = {"load_example", "clear_result", "load_image", "budget_for_image", "apply_budget", "budget_on_leave",
+          "change_model",
+          "recolour_brush", "initial_brush", "apply_preset", "override_ticks", "lock_compress", "compress_in_page",
+          "compare_classical", "unlock_compress", "compress", "clear_decoded", "read_header", "decode", "cleanup"}
+
+
+def test_every_event_is_named_and_only_documented_ones_are_public(use_tiny_zoo, tmp_path):
+    blocks = app.build_app(workdir=tmp_path)
+    dependencies = blocks.get_config_file()["dependencies"]
+    names = [d["api_name"] for d in dependencies]
+    assert sorted(names) == sorted(EVENTS)  # each named by us, none auto-numbered (`image_changed_1`, `lambda`)
+    public = {d["api_name"] for d in dependencies if d["api_visibility"] == "public"}
+    assert public == {"compress", "read_header", "decode"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def served(use_tiny_zoo, tmp_path):
+    blocks = app.build_app(workdir=tmp_path / "app")
+    port = free_port()
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, show_error=True)
+    yield f"http://127.0.0.1:{port}/"
+    blocks.close()
+
+
+def test_compress_endpoint_from_gradio_client(served, val_frame, tmp_path):
+    client_module = pytest.importorskip("gradio_client")
+    client = client_module.Client(served, verbose=False)
+    api = client.view_api(return_format="dict", print_info=False)
+    assert set(api["named_endpoints"]) == {"/compress", "/read_header", "/decode"} and not api["unnamed_endpoints"]
+    endpoint = api["named_endpoints"]["/compress"]
+    assert [p["parameter_name"] for p in endpoint["parameters"]] == ["image", "preserve", "model", "seed", "max_bytes"]
+    preserve_type = endpoint["parameters"][1]["python_type"]["type"]
+    assert "Literal[]" not in preserve_type and "'Car'" in preserve_type
+    assert "Compress one image with selgan" in endpoint["description"]
+    image = client_module.handle_file(str(val_frame[0]))
+
+    sgc, png, summary = client.predict(image, ["Car", "Road"], MODEL, 7, None, api_name="/compress")
+    data = Path(sgc).read_bytes()
+    assert sgc.endswith(".tiny-test.sgc") and summary["bytes"] == len(data) and summary["seed"] == 7
+    assert summary["model"] == MODEL and summary["preserved_classes"] == ["Road", "Car"]
+    decoded = np.asarray(selgan.decompress(data))
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and np.array_equal(np.asarray(Image.open(png)), decoded)
+    assert summary["psnr_whole"] == round(psnr(load_rgb(val_frame[0]), decoded), 3)
+
+    sgc, _, summary = client.predict(image, [], MODEL, 0, 1000, api_name="/compress")
+    assert summary["bytes"] == len(Path(sgc).read_bytes()) <= 1000
+    with pytest.raises(Exception, match="smallest for this image is"):
+        client.predict(image, [], MODEL, 0, 5, api_name="/compress")
+    notes = tmp_path / "notes.png"
+    notes.write_text("hello")
+    with pytest.raises(Exception, match="notes.png: not a readable image") as failure:
+        client.predict(client_module.handle_file(str(notes)), [], MODEL, 0, None, api_name="/compress")
+    assert "/tmp" not in str(failure.value)
+
+
+def test_concurrency_option(use_tiny_zoo, tmp_path, monkeypatch, capsys):
+    with pytest.raises(SystemExit) as exit_code:
+        cli_main(["app", "--concurrency", "0"])
+    assert exit_code.value.code == 2 and "at least 1" in capsys.readouterr().err
+    started = {}
+    monkeypatch.setattr(app, "main", lambda *args: started.setdefault("args", args))
+    assert cli_main(["app", "--concurrency", "3", "--port", "7999"]) == 0
+    assert started["args"][-1] == 3 and started["args"][1] == 7999
+    blocks = app.build_app(workdir=tmp_path, concurrency=3)
+    model_jobs = [fn for fn in blocks.fns.values() if fn.concurrency_id == app.CPU]
+    assert model_jobs and all(fn.concurrency_limit == 3 for fn in model_jobs)

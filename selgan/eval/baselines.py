@@ -67,10 +67,19 @@ def code_at_budget(codec: ClassicalCodec, rgb: np.ndarray, max_bytes: int, scale
     """Binary search for the highest quality whose file is at most max_bytes; never exceeds it."""
     source = _resize(rgb, scale, down=True)
     lo, hi = codec.qualities
+    encoded: dict[int, bytes] = {}
+
+    def encode(quality: int) -> bytes:
+        if quality not in encoded:
+            encoded[quality] = codec.encode(source, quality)
+        return encoded[quality]
+
+    if len(encode(lo)) > max_bytes:  # even the lowest quality is too large: one encode instead of a search
+        return MatchedResult(codec.name, scale, None, None, None)
     best: tuple[int, bytes] | None = None
     while lo <= hi:
         quality = (lo + hi) // 2
-        data = codec.encode(source, quality)
+        data = encode(quality)
         if len(data) <= max_bytes:
             best, lo = (quality, data), quality + 1
         else:

@@ -34,11 +34,21 @@ def rd_plots(summary: list[dict], path: Path, title: str, curves: list[dict] | N
                 ax.scatter(xs, ys, marker="*", s=180, color="crimson", label="selgan", zorder=3)
             else:
                 ax.scatter(xs, ys, marker="o", label=f"{family} at selgan's size")
+    labels = [label for _, label in METRICS]
+    return _finish(fig, axes, labels, f"{title}: baselines at selgan's file size (markers; full, 1/2, 1/4 resolution) "
+                   "and over their quality range (lines)", path)
+
+
+def _finish(fig, axes, ylabels: list[str], title: str, path: Path) -> Path:
+    """Axis labels, grid, legend and title; save and close."""
+    import matplotlib.pyplot as plt
+
+    for ax, ylabel in zip(axes, ylabels):
         ax.set_xlabel("bits per pixel (file size)")
-        ax.set_ylabel(label)
+        ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=6, ncol=2)
-    fig.suptitle(f"{title}: baselines at selgan's file size (markers; full, 1/2, 1/4 resolution) and over their quality range (lines)", fontsize=9)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -96,13 +106,5 @@ def budget_plot(sweep: dict[int, list[dict]], path: Path, title: str) -> Path:
             if xs:
                 style = dict(color="crimson", marker="*", markersize=10, linewidth=2) if label == "selgan" else dict(marker=".", alpha=0.7)
                 ax.plot(xs, ys, label=label, **style)
-    for ax, name in zip(axes, ("PSNR (dB) ↑", "KID ↓")):
-        ax.set_xlabel("bits per pixel (file size)")
-        ax.set_ylabel(name)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=6, ncol=2)
-    fig.suptitle(f"{title}: rate control at several byte budgets; baselines at the same budgets", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(fig, axes, ["PSNR (dB) ↑", "KID ↓"],
+                   f"{title}: rate control at several byte budgets; baselines at the same budgets", path)
