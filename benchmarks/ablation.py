@@ -105,21 +105,23 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=2)
     parser.add_argument("--segmenter", default="camvid-seg")
     parser.add_argument("--timing", action="store_true")
+    parser.add_argument("--no-grid", action="store_true", help="keep the crop grid as it is")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     names = args.rows.split(",")
     pairs = camvid_pairs(args.data, "val")
-    segmenter = get_segmenter("builtin", name=args.segmenter)
     results_path = args.out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     for name, config in zip(names, args.configs.split(",") if args.configs else [None] * len(names)):
-        row = results.get(name) or evaluate_row(name, pairs[:: args.stride], segmenter)
+        row = results.get(name) or evaluate_row(name, pairs[:: args.stride], get_segmenter("builtin", name=args.segmenter))
         if args.timing and config:
             row["seconds_per_step"] = step_seconds(config)
         results[name] = row
         results_path.write_text(json.dumps(results, indent=1))
         print(name, {k: row.get(k) for k in COLUMNS}, flush=True)
+    if args.no_grid:
+        return
     originals = []
     for index in GRID_FRAMES:
         image = load_rgb(pairs[index][0])

@@ -1,8 +1,9 @@
 """The user-facing codec: inputs in any image form, preserve sets by name, files out."""
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -110,23 +111,29 @@ class Codec:
                        key=lambda c: c.model.latent_model.latent_channels) or [selective]
         analyses: dict[str, Analysis] = {}
 
-        def make(codec: Codec, classes: tuple[int, ...] | None, nothing: bool = False) -> Callable[[], Bitstream]:
-            def build() -> Bitstream:
-                if codec.model_id not in analyses:
-                    analyses[codec.model_id] = codec.model.analyse(rgb, label_map)
-                analysis = analyses[codec.model_id]
-                painted = np.zeros(analysis.symbols.shape[-2:], dtype=bool) if nothing else None
-                return Bitstream.of(codec.model.code(analysis, classes, painted, seed), codec.model_id, codec.weights_hash)
-            return build
+        def analysis(codec: Codec) -> Analysis:
+            if codec.model_id not in analyses:
+                analyses[codec.model_id] = codec.model.analyse(rgb, label_map)
+            return analyses[codec.model_id]
+
+        def rung(description: str, codec: Codec, classes: tuple[int, ...] | None, nothing: bool = False) -> Rung:
+            def painted() -> np.ndarray | None:
+                return np.zeros(analysis(codec).symbols.shape[-2:], dtype=bool) if nothing else None
+
+            def make() -> Bitstream:
+                coded = codec.model.code(analysis(codec), classes, painted(), seed)
+                return Bitstream.of(coded, codec.model_id, codec.weights_hash)
+
+            return Rung(description, make, functools.cache(lambda: codec.model.min_bytes(analysis(codec), classes, painted())))
 
         order = class_order(priority if priority is not None else self._default_priority(selective), selective.model.vocab)
         present = set(np.unique(selective.model.stored_label_maps([label_map])[0]).tolist())
-        rungs = [Rung("the label map only", make(selective, None, nothing=True))]
+        rungs = [rung("the label map only", selective, None, nothing=True)]
         for k, class_id in enumerate(order):
             if class_id in present:  # an absent class would give the same file as the rung before
                 names = ", ".join(selective.class_names[i] for i in order[: k + 1] if i in present)
-                rungs.append(Rung(f"{names} ({selective.model_id})", make(selective, tuple(order[: k + 1]))))
-        rungs += [Rung(f"the whole image ({c.model_id})", make(c, None)) for c in whole]
+                rungs.append(rung(f"{names} ({selective.model_id})", selective, tuple(order[: k + 1])))
+        rungs += [rung(f"the whole image ({c.model_id})", c, None) for c in whole]
         return rungs
 
     def _compress_to_budget(self, rgb: np.ndarray, labels: LabelsLike | None, seed: int, max_bytes: int,

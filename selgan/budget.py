@@ -15,10 +15,11 @@ from selgan.errors import BudgetError
 
 @dataclass(frozen=True)
 class Rung:
-    """One candidate file: what it preserves (for people) and how to make it."""
+    """One candidate file: what it preserves (for people), how to make it, and a floor on its size."""
 
     description: str
     make: Callable[[], Bitstream]
+    floor: Callable[[], int]  # bytes the file has at least, known without coding it
 
 
 def budget_bytes(max_bytes: int | None, target_bpp: float | None, width: int, height: int) -> int:
@@ -35,12 +36,23 @@ def budget_bytes(max_bytes: int | None, target_bpp: float | None, width: int, he
 
 
 def choose(rungs: Sequence[Rung], max_bytes: int) -> tuple[Bitstream, Rung]:
-    """The highest rung whose file has at most max_bytes (tried from the top); BudgetError naming the minimum."""
-    sizes = []
-    for rung in reversed(rungs):
-        bitstream = rung.make()
-        if bitstream.num_bytes <= max_bytes:
-            return bitstream, rung
-        sizes.append((bitstream.num_bytes, rung.description))
-    smallest, what = min(sizes)
-    raise BudgetError(f"no file fits in {max_bytes} bytes: the smallest for this image is {smallest} bytes ({what})")
+    """The highest rung whose file has at most max_bytes, tried from the top; BudgetError naming the minimum.
+
+    A rung whose floor is over the budget cannot fit and is skipped without being coded, so small budgets
+    do not pay for coding every larger candidate; the choice is the same as coding them all.
+    """
+    made: dict[int, Bitstream] = {}
+    for index in reversed(range(len(rungs))):
+        if rungs[index].floor() > max_bytes:
+            continue
+        made[index] = rungs[index].make()
+        if made[index].num_bytes <= max_bytes:
+            return made[index], rungs[index]
+    # Nothing fits: find the smallest real file, coding only rungs whose floor could beat the best so far.
+    for index in sorted(range(len(rungs)), key=lambda i: rungs[i].floor()):
+        if made and rungs[index].floor() >= min(b.num_bytes for b in made.values()):
+            break
+        made.setdefault(index, rungs[index].make())
+    smallest = min(made, key=lambda i: made[i].num_bytes)
+    raise BudgetError(f"no file fits in {max_bytes} bytes: the smallest for this image is "
+                      f"{made[smallest].num_bytes} bytes ({rungs[smallest].description})")

@@ -172,7 +172,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     import selgan
-    from selgan.eval.baselines import BASELINES
+    from selgan.eval.baselines import baseline_names, get_baseline
     import json
 
     from selgan.eval.evaluate import Sample, quality_sweep, run_eval, write_report
@@ -186,9 +186,11 @@ def _eval(args: argparse.Namespace) -> int:
     from selgan.segment.labelfile import check_labels
 
     baselines = [b for b in args.baselines.split(",") if b]
-    unknown = [b for b in baselines if b not in BASELINES]
+    unknown = [b for b in baselines if b not in baseline_names()]
     if unknown:
-        raise SelganError(f"unknown baseline(s) {', '.join(unknown)}; choose from {', '.join(BASELINES)}")
+        raise SelganError(f"unknown baseline(s) {', '.join(unknown)}; choose from {', '.join(baseline_names())}")
+    for b in baselines:
+        get_baseline(b)  # a learned baseline without weights: say so before any work
     name = args.model or _default_model()
     codec = selgan.load(name)
     pairs = _eval_pairs(args)
@@ -487,7 +489,7 @@ def _info(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ImageError(f"{args.input}: cannot read ({exc.strerror})") from None
     bs = Bitstream.from_bytes(data)
-    print(f"file:     {args.input} ({len(data)} bytes, {bs.bpp:.4f} bpp)")
+    print(f"file:     {args.input} ({len(data)} bytes, {bs.bpp:.4f} bpp, format version {bs.version})")
     print(f"model:    {bs.model_id} (weights {bs.weights_hash.hex()})")
     print(f"image:    {bs.width}×{bs.height}")
     print(f"mode:     {bs.mode.name.lower()}" + (f", preserved class ids {list(bs.preserved_classes)}" if bs.preserved_classes else ""))

@@ -24,7 +24,7 @@ class ModelSpec:
     card: str
     description: str
     url: str | None = None
-    kind: str = "codec"  # "codec" or "segmenter"
+    kind: str = "codec"  # "codec", "segmenter" or "baseline" (a learned codec eval compares against)
     segmenter: str | None = None  # codecs: the segmenter that labels images when no labels are given
     preserve: tuple[str, ...] = ()  # selective codecs: the preserve set they were tuned for ('default')
     default: bool = False  # the codec the CLI and the app use when none is named

@@ -19,7 +19,7 @@ import selgan  # noqa: E402
 from selgan.cli import load_app_module  # noqa: E402
 from selgan.cli import main as cli_main  # noqa: E402
 from selgan.errors import ImageError  # noqa: E402
-from selgan.eval.baselines import ClassicalCodec, code_at_budget  # noqa: E402
+from selgan.eval.baselines import BaselineCodec, code_at_budget  # noqa: E402
 from selgan.imageio import load_rgb  # noqa: E402
 from selgan.metrics import psnr  # noqa: E402
 from selgan.segment import SegMap  # noqa: E402
@@ -278,7 +278,7 @@ def test_baseline_search_stops_early_and_finds_the_same_files():
         calls.append(quality)
         return bytes(100 + 3 * quality)
 
-    fake = ClassicalCodec("fake", encode, lambda data: np.zeros((8, 8, 3), np.uint8), (0, 100))
+    fake = BaselineCodec("fake", encode, lambda data: np.zeros((8, 8, 3), np.uint8), (0, 100))
     rgb = np.zeros((8, 8, 3), np.uint8)
     assert code_at_budget(fake, rgb, 99).reconstruction is None and calls == [0]  # one encode when nothing fits
     for budget in (100, 101, 250, 399, 400, 1000):

@@ -6,6 +6,7 @@ import pytest
 
 import selgan
 from selgan.cli import main as cli_main
+from selgan.budget import choose
 from selgan.errors import BudgetError
 from selgan.zoo import PRETRAINED_DIR, _read_manifest
 
@@ -41,6 +42,24 @@ def test_never_over_budget_and_monotone(name):
         chosen.append(rung)
         assert selgan.decompress(bitstream.to_bytes()).size == (176, 104)
     assert chosen == sorted(chosen) and len(set(chosen)) > 2  # a larger budget never preserves less
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_skipping_by_floors_chooses_what_coding_every_rung_would(name):
+    """choose() codes only rungs whose size floor fits; the answer must be the one an exhaustive scan gives."""
+    codec = selgan.load(name)
+    ladder = codec.rate_ladder(selgan.imageio.load_rgb(GOLDEN / "input.png"),
+                               codec._labels(GOLDEN / "input_labels.png", (176, 104)), 0)
+    sizes = [rung.make().num_bytes for rung in ladder]
+    assert all(rung.floor() <= size for rung, size in zip(ladder, sizes))
+    for budget in sorted(set(sizes) | {s - 1 for s in sizes} | {min(sizes) - 1}):
+        fitting = [i for i, size in enumerate(sizes) if size <= budget]
+        if not fitting:
+            with pytest.raises(BudgetError, match=f"smallest for this image is {min(sizes)} bytes"):
+                choose(ladder, budget)
+            continue
+        bitstream, rung = choose(ladder, budget)
+        assert rung is ladder[max(fitting)] and bitstream.num_bytes == sizes[max(fitting)]
 
 
 def test_tiny_images_and_the_error_names_the_minimum():

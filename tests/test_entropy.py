@@ -79,6 +79,17 @@ def test_estimated_bits_track_real_bytes(latent_model):
     assert abs(real_bits - est) < 0.05 * est + 64
 
 
+def test_min_bytes_is_a_floor_on_the_real_stream_and_close_to_it(latent_model):
+    """Rate control skips candidates by this floor, so it must never exceed what the coder writes."""
+    rng = np.random.default_rng(11)
+    for seed in range(40):
+        symbols, _, classes = random_latent(seed)
+        coded = rng.random(symbols.shape[1:]) < rng.random()  # from nearly empty to nearly full
+        real = len(latent_model.encode(symbols, coded, classes))
+        floor = latent_model.min_bytes(symbols, coded, classes)
+        assert floor <= real and (real - floor <= 16 or not coded.any())
+
+
 def test_training_and_coding_use_the_same_contexts(latent_model):
     """The torch context index (training's bit estimate) and the coder's numpy one agree exactly, cell by cell."""
     symbols, coded, classes = random_latent(7)

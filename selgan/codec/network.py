@@ -140,15 +140,9 @@ class CodecNetwork(nn.Module):
         streams: dict[str, bytes] = {}
         if analysis.label_stream is not None:
             streams["labels"] = analysis.label_stream
+        coded = self._coded_cells(analysis, preserved_classes, painted_mask)
         if painted_mask is not None:
-            coded = painted_mask
-            if preserved_classes:  # painted additions on top of the classes, stored as one mask
-                coded = coded | class_latent_mask(stored, preserved_classes, LATENT_STRIDE // self.label_downsample)
             streams["mask"] = self._mask_model().encode(coded)
-        elif preserved_classes is not None:
-            coded = class_latent_mask(stored, preserved_classes, LATENT_STRIDE // self.label_downsample)
-        else:
-            coded = np.ones(analysis.symbols.shape[-2:], dtype=bool)
         streams["latent"] = self.latent_model.encode(analysis.symbols, coded, self.latent_classes(stored))
         selective = preserved_classes is not None or painted_mask is not None
         if selective and analysis.label_stream is not None and not coded.all():
@@ -156,6 +150,25 @@ class CodecNetwork(nn.Module):
             streams["colours"] = encode_colours(analysis.image, classes, synthesised)
         return CodedImage(width=analysis.width, height=analysis.height, mode=Mode.SELECTIVE if selective else Mode.GLOBAL,
                           seed=seed, preserved_classes=tuple(preserved_classes or ()), streams=streams)
+
+    def min_bytes(self, analysis: Analysis, preserved_classes: tuple[int, ...] | None,
+                  painted_mask: np.ndarray | None) -> int:
+        """A floor on the bytes of code(analysis, preserved_classes, painted_mask)'s streams, found without coding
+        the latent: rate control skips candidates whose floor is over the budget."""
+        coded = self._coded_cells(analysis, preserved_classes, painted_mask)
+        latent = self.latent_model.min_bytes(analysis.symbols, coded, self.latent_classes(analysis.stored_labels))
+        return len(analysis.label_stream or b"") + latent
+
+    def _coded_cells(self, analysis: Analysis, preserved_classes: tuple[int, ...] | None,
+                     painted_mask: np.ndarray | None) -> np.ndarray:
+        """The latent cells a preserve set codes: painted ones and those of the classes (one mask), else all (GC)."""
+        if painted_mask is None and preserved_classes is None:
+            return np.ones(analysis.symbols.shape[-2:], dtype=bool)
+        coded = painted_mask if painted_mask is not None else np.zeros(analysis.symbols.shape[-2:], dtype=bool)
+        if preserved_classes:
+            coded = coded | class_latent_mask(analysis.stored_labels, preserved_classes,
+                                              LATENT_STRIDE // self.label_downsample)
+        return coded
 
     def decode_symbols(self, coded_image: CodedImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What a file's streams decode to: the stored label map, the latent mask and the latent symbols

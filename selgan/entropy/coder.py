@@ -16,6 +16,9 @@ import numpy as np
 from selgan.errors import BitstreamError
 
 PRECISION = 16
+# The ANS coder keeps up to 64 bits of its state beyond the bulk it has emitted and flushes it as whole 32-bit
+# words, so a stream can be shorter than its symbols' information content by less than this many bytes.
+ANS_SLACK_BYTES = 8
 _MODEL = constriction.stream.model.Categorical(perfect=False)
 
 # context_fn(grid, ys, xs) -> row indices into the frequency table for those positions

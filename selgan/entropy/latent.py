@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from selgan.entropy.coder import decode_grid, encode_grid, quantize_pmf
+from selgan.entropy.coder import ANS_SLACK_BYTES, PRECISION, decode_grid, encode_grid, quantize_pmf
 
 
 class LatentContextModel(nn.Module):
@@ -71,6 +71,16 @@ class LatentContextModel(nn.Module):
         grid = np.where(coded[None], symbols, self.num_centers).reshape(-1, symbols.shape[-1])
         valid = np.tile(coded, (self.latent_channels, 1))
         return encode_grid(grid, valid, self._table(), self._context_fn(classes), slope=1)
+
+    def min_bytes(self, symbols: np.ndarray, coded: np.ndarray, classes: np.ndarray) -> int:
+        """A floor on len(encode(symbols, coded, classes)), without coding: the symbols' information content
+        under the frozen tables, less the coder's slack. Rate control uses it to skip candidates that cannot fit."""
+        table = self._table()
+        ctx = self.context_index(torch.from_numpy(symbols).long()[None], torch.from_numpy(coded)[None, None],
+                                 torch.from_numpy(np.asarray(classes)).long()[None])[0].numpy()
+        freq = table[ctx, np.minimum(symbols, self.num_centers - 1)][np.broadcast_to(coded, symbols.shape)]
+        bits = float(np.sum(PRECISION - np.log2(freq.astype(np.float64))))
+        return max(0, math.floor(bits / 8) - ANS_SLACK_BYTES)
 
     def decode(self, data: bytes, coded: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """bytes -> symbols (C,h,w); uncoded positions hold the 'absent' value L."""

@@ -1,20 +1,24 @@
-"""Classical codecs from maintained libraries, searched for the best quality that fits a byte budget."""
+"""Baseline codecs, searched for the best quality that fits a byte budget: classical ones from maintained
+libraries, and the learned MSE baseline (a CompressAI scale hyperprior) when its weights are installed."""
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import imagecodecs
 import numpy as np
 import pillow_heif
 from PIL import Image
 
+from selgan.errors import SelganError
+
 pillow_heif.register_heif_opener()
 
 
 @dataclass(frozen=True)
-class ClassicalCodec:
+class BaselineCodec:
     """encode(rgb, quality) -> bytes; decode(bytes) -> rgb; a larger quality gives a larger file."""
 
     name: str
@@ -35,17 +39,43 @@ def _pillow(fmt: str, **options) -> tuple[Callable, Callable]:
     return encode, decode
 
 
-BASELINES: dict[str, ClassicalCodec] = {
-    "jpeg": ClassicalCodec("jpeg", *_pillow("JPEG", optimize=True), (1, 95)),
-    "webp": ClassicalCodec("webp", *_pillow("WEBP", method=6), (0, 100)),
-    "avif": ClassicalCodec("avif", *_pillow("AVIF", speed=4), (0, 100)),
-    "heic": ClassicalCodec("heic", *_pillow("HEIF"), (0, 100)),  # HEVC intra via libheif (BPG's coding tools)
-    "jxl": ClassicalCodec("jxl", lambda rgb, q: imagecodecs.jpegxl_encode(rgb, level=q, effort=7),
+BASELINES: dict[str, BaselineCodec] = {
+    "jpeg": BaselineCodec("jpeg", *_pillow("JPEG", optimize=True), (1, 95)),
+    "webp": BaselineCodec("webp", *_pillow("WEBP", method=6), (0, 100)),
+    "avif": BaselineCodec("avif", *_pillow("AVIF", speed=4), (0, 100)),
+    "heic": BaselineCodec("heic", *_pillow("HEIF"), (0, 100)),  # HEVC intra via libheif (BPG's coding tools)
+    "jxl": BaselineCodec("jxl", lambda rgb, q: imagecodecs.jpegxl_encode(rgb, level=q, effort=7),
                          lambda data: np.asarray(imagecodecs.jpegxl_decode(data))[..., :3], (0, 100)),
     # OpenJPEG's quality layer is a target PSNR in dB: higher means larger files.
-    "jpeg2k": ClassicalCodec("jpeg2k", lambda rgb, q: imagecodecs.jpeg2k_encode(rgb, level=q, codecformat="j2k"),
+    "jpeg2k": BaselineCodec("jpeg2k", lambda rgb, q: imagecodecs.jpeg2k_encode(rgb, level=q, codecformat="j2k"),
                             lambda data: np.asarray(imagecodecs.jpeg2k_decode(data))[..., :3], (5, 60)),
 }
+
+# Learned baselines: name -> the zoo model holding their weights (loaded on first use).
+LEARNED = {"hyperprior": "camvid-hyperprior"}
+
+
+def baseline_names() -> list[str]:
+    """Every baseline `get_baseline` knows (learned ones whether or not their weights are installed)."""
+    return [*BASELINES, *LEARNED]
+
+
+def get_baseline(name: str) -> BaselineCodec:
+    """A baseline by name; ModelNotFoundError for a learned one whose weights or package are missing."""
+    if name in BASELINES:
+        return BASELINES[name]
+    if name in LEARNED:
+        return _learned(LEARNED[name])
+    raise SelganError(f"unknown baseline {name!r}; choose from {', '.join(baseline_names())}")
+
+
+@lru_cache(maxsize=2)
+def _learned(model_name: str) -> BaselineCodec:
+    from selgan import zoo
+    from selgan.hyperprior import load
+
+    codec = load(zoo.weights_path(zoo.get_spec(model_name, kind="baseline")))
+    return BaselineCodec(model_name.split("-")[-1], codec.encode, codec.decode, (0, len(codec.models) - 1))
 
 
 @dataclass(frozen=True)
@@ -63,7 +93,7 @@ class MatchedResult:
         return self.codec if self.scale == 1 else f"{self.codec}@1/{self.scale}"
 
 
-def code_at_budget(codec: ClassicalCodec, rgb: np.ndarray, max_bytes: int, scale: int = 1) -> MatchedResult:
+def code_at_budget(codec: BaselineCodec, rgb: np.ndarray, max_bytes: int, scale: int = 1) -> MatchedResult:
     """Binary search for the highest quality whose file is at most max_bytes; never exceeds it."""
     source = _resize(rgb, scale, down=True)
     lo, hi = codec.qualities

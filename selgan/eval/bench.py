@@ -130,6 +130,22 @@ def batched_images_per_s(codec: Codec, image: np.ndarray, batch: int = 8) -> flo
     return batch / seconds
 
 
+def budget_seconds(codec: Codec, image: np.ndarray, runs: int) -> dict:
+    """Seconds of a plain compress (the model's default preserve set, else global; segmentation included) and
+    of budgeted ones at the sizes of the rate ladder's smallest, middle and largest files. The smallest is the
+    worst case: every larger candidate must be ruled out before it is chosen."""
+    preserve = "default" if codec.default_preserve else None
+    plain, _ = timed(lambda: codec.compress(image, preserve=preserve), runs)
+    ladder = codec.rate_ladder(image, codec.segment(image).labels, 0)
+    sizes = sorted(rung.make().num_bytes for rung in ladder)
+    row = {"plain_compress_s": plain}
+    for name, budget in (("smallest", sizes[0]), ("middle", sizes[len(sizes) // 2]), ("largest", sizes[-1])):
+        row[f"budget_{name}_bytes"] = budget
+        row[f"budget_{name}_s"], _ = timed(lambda: codec.compress(image, max_bytes=budget), runs)
+    row["budget_worst_ratio"] = max(row[f"budget_{n}_s"] for n in ("smallest", "middle", "largest")) / plain
+    return row
+
+
 def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZES, runs: int = 3) -> dict:
     """The whole benchmark as one JSON-ready dict."""
     base = Image.open(source).convert("RGB")
@@ -146,6 +162,8 @@ def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZ
         "model": codec.model_id, "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
         "matmul_gflops_per_s": machine_gflops, **flops, **achieved,
         "batched_images_per_s_480x360": batched_images_per_s(codec, np.asarray(base.resize((480, 360), Image.LANCZOS))),
+        "budget_480x360": budget_seconds(codec, np.asarray(base.resize((480, 360), Image.LANCZOS)), runs)
+        if segmenter is not None else None,
         "sizes": rows,
     }
 
@@ -164,6 +182,14 @@ def format_bench(result: dict) -> str:
                  f"{result['encoder_gflops_per_s']:.1f} and {result['generator_gflops_per_s']:.1f} GFLOP/s against "
                  f"{result['matmul_gflops_per_s']:.1f} GFLOP/s fp32 matmul on this machine. Batched encoding: "
                  f"{result['batched_images_per_s_480x360']:.1f} images/s (480×360, batch 8).")
+    budget = result.get("budget_480x360")
+    if budget:
+        lines.append("")
+        lines.append(f"Rate control at 480×360: a plain compress takes {budget['plain_compress_s']:.3f} s (segmentation "
+                     f"included); with a byte budget, {budget['budget_smallest_s']:.3f} s at "
+                     f"{budget['budget_smallest_bytes']} bytes (the smallest file), {budget['budget_middle_s']:.3f} s at "
+                     f"{budget['budget_middle_bytes']}, {budget['budget_largest_s']:.3f} s at "
+                     f"{budget['budget_largest_bytes']}: at most {budget['budget_worst_ratio']:.2f}× a plain one.")
     return "\n".join(lines)
 
 

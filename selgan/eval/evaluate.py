@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from selgan.eval.baselines import BASELINES, code_at_budget
+from selgan.eval.baselines import code_at_budget, get_baseline
+from selgan.eval.lpips_metric import lpips_distance
 from selgan.metrics import miou, msssim, psnr, psnr_lowfreq
 from selgan.api import Codec, codec_for
 from selgan.errors import BudgetError
@@ -59,6 +60,11 @@ def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, bas
         other_recon = np.asarray(global_reference.decompress(other))
         rows[0]["global_ref_bytes"] = len(other)
         rows[0]["global_ref_psnr_preserved"] = psnr(sample.image, other_recon, mask)
+        if segmenter is not None and sample.labels is not None and (~mask).any():
+            vocab = codec.model.vocab  # the reference's own picture of what selgan synthesised here
+            predicted = _segment(segmenter, other_recon, codec)
+            rows[0]["global_ref_miou_gt_synthesised"] = miou(predicted[~mask], sample.labels[~mask],
+                                                              vocab.num_classes, vocab.ignore_id)
     target = len(data) if max_bytes is None else max_bytes
     rows += _baseline_rows(sample, baselines, scales, target, mask, segmenter, codec, reference, reconstructions)
     return rows, reconstructions
@@ -71,7 +77,7 @@ def _baseline_rows(sample: Sample, baselines: Sequence[str], scales: Sequence[in
     rows = []
     for name in baselines:
         for scale in scales:
-            result = code_at_budget(BASELINES[name], sample.image, target, scale)
+            result = code_at_budget(get_baseline(name), sample.image, target, scale)
             if result.reconstruction is None:
                 rows.append({"image": sample.name, "codec": result.label, "fits": False, "target_bytes": target})
                 continue
@@ -96,6 +102,9 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
         "msssim_preserved": msssim(sample.image, recon, mask), "msssim_synthesised": msssim(sample.image, recon, ~mask),
         "preserved_share": float(mask.mean()),
     }
+    distance = lpips_distance()
+    if distance is not None:
+        row["lpips"] = distance(sample.image, recon)
     if segmenter is not None:
         # Semantic preservation (Agustsson et al.): the segmenter on the reconstruction against the
         # ground truth, and against its own labels of the original.
@@ -151,7 +160,8 @@ def summarise(rows: list[dict]) -> list[dict]:
         fitted = [r for r in items if r["fits"]]
         entry = {"codec": name, "fits": f"{len(fitted)}/{len(items)}"}
         for key in ("bpp", "bytes", "psnr", "psnr_lowfreq", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
-                    "msssim_synthesised", "miou_gt", "miou_gt_synthesised", "miou_self", "global_ref_bytes", "global_ref_psnr_preserved"):
+                    "msssim_synthesised", "miou_gt", "miou_gt_synthesised", "miou_self", "lpips", "global_ref_bytes", "global_ref_psnr_preserved",
+                    "global_ref_miou_gt_synthesised"):
             values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
             entry[key] = float(np.mean(values)) if values else None
         summary.append(entry)
@@ -170,6 +180,9 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     columns = ["codec", "fits", "bpp", "psnr", "psnr_lowfreq", "msssim", "psnr_preserved", "psnr_synthesised",
                "miou_gt", "miou_gt_synthesised", "miou_self", "kid", "fid"]
+    with_lpips = any(entry.get("lpips") is not None for entry in summary)
+    if with_lpips:
+        columns.insert(columns.index("kid"), "lpips")
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for entry in summary:
         cells = [_fmt(entry.get(c)) for c in columns]
@@ -177,14 +190,19 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
     lines += ["", "Means over the images where a codec fitted the byte budget (selgan's own file size);",
               "a baseline that cannot produce a file that small is counted as not fitting, not dropped.",
               "KID/FID: Inception features of 128 px patches (256 px for large images) of the fitted images;",
-              "FID over few patches is biased upwards, compare it between rows only. LPIPS is not reported:",
-              "its backbone weights cannot be downloaded here."]
+              "FID over few patches is biased upwards, compare it between rows only. "
+              + ("LPIPS: the lpips package (AlexNet, v0.1), whole images." if with_lpips else
+                 "LPIPS is not reported: its AlexNet backbone is not in torch's cache here (it is computed when it is).")]
     selgan = next((e for e in summary if e["codec"] == "selgan" and e.get("global_ref_bytes")), None)
     if selgan is not None:
         lines += ["", f"Against the global reference model on the same images: selgan's files are "
                       f"{selgan['bytes'] / selgan['global_ref_bytes']:.2f}× its size ({selgan['bytes']:.0f} B vs "
                       f"{selgan['global_ref_bytes']:.0f} B); PSNR inside the preserved regions "
                       f"{selgan['psnr_preserved']:.2f} dB vs {selgan['global_ref_psnr_preserved']:.2f} dB."]
+        if selgan.get("global_ref_miou_gt_synthesised") is not None:
+            lines[-1] += (f" Inside the synthesised regions the segmenter's mIoU against ground truth is "
+                          f"{selgan['miou_gt_synthesised']:.4f} on selgan's files and "
+                          f"{selgan['global_ref_miou_gt_synthesised']:.4f} on the reference's.")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out / "summary.md"
 
@@ -203,10 +221,10 @@ def quality_sweep(images: Sequence[np.ndarray], baselines: Sequence[str], scales
 
     curves = []
     for name in baselines:
-        codec = BASELINES[name]
+        codec = get_baseline(name)
         lo, hi = codec.qualities
         for scale in scales:
-            for quality in np.linspace(lo, hi * 0.6, steps).round().astype(int):
+            for quality in np.unique(np.linspace(lo, lo + (hi - lo) * 0.6, steps).round().astype(int)):
                 bpps, psnrs, msssims = [], [], []
                 for image in images:
                     data = codec.encode(_resize(image, scale, down=True), int(quality))

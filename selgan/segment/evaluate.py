@@ -37,9 +37,12 @@ def evaluate_segmenter(
 
 
 def labelled_frames(layout: str, root: str | Path, split: str, label_vocab: str, vocab: Vocabulary,
-                    size: tuple[int, int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(RGB image, labels in `vocab`) for every pair of a dataset, resized to size=(width, height) if given
-    (image: bicubic with antialiasing, labels: nearest), label-file ids mapped from `label_vocab`."""
+                    size: tuple[int, int] | None = None) -> Iterator[tuple[Path | np.ndarray, np.ndarray]]:
+    """(image, labels in `vocab`) for every pair of a dataset, label-file ids mapped from `label_vocab`.
+
+    The image is its path when no size is given (so a segmenter that reads files, like the label-file
+    backend, can find it); with size=(width, height) both are resized (image: bicubic, labels: nearest)
+    and the image is an RGB array."""
     from PIL import Image
 
     from selgan.datasets import LAYOUTS
@@ -48,11 +51,12 @@ def labelled_frames(layout: str, root: str | Path, split: str, label_vocab: str,
         raise SelganError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
     mapping = get_mapping(label_vocab, vocab.name)
     for image_path, label_path in LAYOUTS[layout](root, split):
-        image = Image.open(image_path).convert("RGB")
         labels = Image.open(label_path)
-        if size is not None:
-            image, labels = image.resize(size, Image.BICUBIC), labels.resize(size, Image.NEAREST)
-        yield np.asarray(image), mapping(np.asarray(labels).astype(np.int64))
+        if size is None:
+            yield Path(image_path), mapping(np.asarray(labels).astype(np.int64))
+            continue
+        image = Image.open(image_path).convert("RGB").resize(size, Image.BICUBIC)
+        yield np.asarray(image), mapping(np.asarray(labels.resize(size, Image.NEAREST)).astype(np.int64))
 
 
 def format_table(result: dict) -> str:
