@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--curve-images", type=int, default=10, help="images for the baselines' quality sweep")
     parser.add_argument("--baselines", default="jpeg,webp,avif,heic,jxl,hyperprior",
                         help="codecs compared at the same size on CamVid (classical, and the learned MSE baseline)")
-    parser.add_argument("--other-baselines", default="webp,avif,hyperprior", help="the same on other cameras")
+    parser.add_argument("--other-baselines", default="webp,avif", help="the same on other cameras")
     parser.add_argument("--reuse", action="store_true",
                         help="keep reports already in docs/results/ (e.g. made by the same eval commands in parallel)")
     parser.add_argument("--skip-bench", action="store_true", help="keep docs/results/bench.md as it is")

@@ -12,7 +12,7 @@ import numpy as np
 import pillow_heif
 from PIL import Image
 
-from selgan.errors import SelganError
+from selgan.errors import ModelNotFoundError, SelganError
 
 pillow_heif.register_heif_opener()
 
@@ -74,7 +74,11 @@ def _learned(model_name: str) -> BaselineCodec:
     from selgan import zoo
     from selgan.hyperprior import load
 
-    codec = load(zoo.weights_path(zoo.get_spec(model_name, kind="baseline")))
+    try:
+        codec = load(zoo.weights_path(zoo.get_spec(model_name, kind="baseline")))
+    except ModelNotFoundError as exc:
+        raise ModelNotFoundError(f"the learned baseline needs the weights {model_name!r}, which are not installed "
+                                 f"here ({exc})") from None
     return BaselineCodec(model_name.split("-")[-1], codec.encode, codec.decode, (0, len(codec.models) - 1))
 
 
