@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from selgan.datasets import camvid_pairs
-from selgan.eval.baselines import _resize
+from selgan.eval.baselines import LEARNED, _resize
 from selgan.hyperprior import load
 from selgan.imageio import load_rgb
 from selgan.metrics import psnr
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/camvid"))
     parser.add_argument("--stride", type=int, default=4)
     args = parser.parse_args()
-    family = load(args.weights or weights_path(get_spec("camvid-hyperprior", kind="baseline")))
+    family = load(args.weights or weights_path(get_spec(LEARNED["hyperprior"], kind="baseline")))
     images = [load_rgb(p) for p, _ in camvid_pairs(args.data, "val")[:: args.stride]]
     print(f"{len(images)} CamVid val frames (every {args.stride}th), real files\n")
     print("| rate point | λ | resolution | mean bytes | mean bpp | PSNR dB |")

@@ -49,10 +49,13 @@ def choose(rungs: Sequence[Rung], max_bytes: int) -> tuple[Bitstream, Rung]:
         if made[index].num_bytes <= max_bytes:
             return made[index], rungs[index]
     # Nothing fits: find the smallest real file, coding only rungs whose floor could beat the best so far.
+    smallest = min(made, key=lambda i: made[i].num_bytes) if made else None
     for index in sorted(range(len(rungs)), key=lambda i: rungs[i].floor()):
-        if made and rungs[index].floor() >= min(b.num_bytes for b in made.values()):
+        if smallest is not None and rungs[index].floor() >= made[smallest].num_bytes:
             break
-        made.setdefault(index, rungs[index].make())
-    smallest = min(made, key=lambda i: made[i].num_bytes)
+        if index not in made:
+            made[index] = rungs[index].make()
+        if smallest is None or made[index].num_bytes < made[smallest].num_bytes:
+            smallest = index
     raise BudgetError(f"no file fits in {max_bytes} bytes: the smallest for this image is "
                       f"{made[smallest].num_bytes} bytes ({rungs[smallest].description})")

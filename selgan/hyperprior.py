@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from selgan.errors import BitstreamError, ModelNotFoundError
+from selgan.errors import BitstreamError
+from selgan.labels.resample import pad_to_shape
 from selgan.tensorfile import read_tagged
 
 FORMAT = "selgan-hyperprior"
@@ -30,10 +31,8 @@ FACTOR = 64  # 2**(4 + 2): four analysis and two hyper-analysis strides
 
 def build(n: int, m: int) -> torch.nn.Module:
     """An untrained scale hyperprior with N, M channels (CompressAI's `bmshj2018-hyperprior` uses 128, 192)."""
-    try:
-        from compressai.models import ScaleHyperprior
-    except ImportError:
-        raise ModelNotFoundError("the hyperprior baseline needs CompressAI: pip install compressai==1.2.8") from None
+    from compressai.models import ScaleHyperprior  # imported here: only eval and its training need it
+
     return ScaleHyperprior(n, m)
 
 
@@ -50,8 +49,7 @@ class Hyperprior:
         height, width = rgb.shape[:2]
         if not (0 <= point < len(self.models)) or height >= 2**16 or width >= 2**16:
             raise ValueError(f"rate point {point} or size {width}×{height} out of range")
-        pad_h, pad_w = -height % FACTOR, -width % FACTOR
-        padded = np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+        padded = pad_to_shape(rgb, (height + -height % FACTOR, width + -width % FACTOR))
         x = torch.from_numpy(np.ascontiguousarray(padded)).permute(2, 0, 1)[None].float() / 255
         out = self.models[point].compress(x)
         (y_string,), (z_string,) = out["strings"]

@@ -65,21 +65,22 @@ def get_baseline(name: str) -> BaselineCodec:
     if name in BASELINES:
         return BASELINES[name]
     if name in LEARNED:
-        return _learned(LEARNED[name])
+        return _learned(name)
     raise SelganError(f"unknown baseline {name!r}; choose from {', '.join(baseline_names())}")
 
 
 @lru_cache(maxsize=2)
-def _learned(model_name: str) -> BaselineCodec:
+def _learned(name: str) -> BaselineCodec:
     from selgan import zoo
     from selgan.hyperprior import load
 
+    model_name = LEARNED[name]
     try:
         codec = load(zoo.weights_path(zoo.get_spec(model_name, kind="baseline")))
     except ModelNotFoundError as exc:
         raise ModelNotFoundError(f"the learned baseline needs the weights {model_name!r}, which are not installed "
                                  f"here ({exc})") from None
-    return BaselineCodec(model_name.split("-")[-1], codec.encode, codec.decode, (0, len(codec.models) - 1))
+    return BaselineCodec(name, codec.encode, codec.decode, (0, len(codec.models) - 1))
 
 
 @dataclass(frozen=True)

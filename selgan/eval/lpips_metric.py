@@ -12,21 +12,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ALEXNET_FILE = "alexnet-owt-7be5be79.pth"  # torchvision's AlexNet_Weights.IMAGENET1K_V1
-
-
 def backbone_path() -> Path:
     """Where torchvision keeps the AlexNet weights LPIPS needs ($TORCH_HOME/hub/checkpoints)."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / ALEXNET_FILE
+    from torchvision.models import AlexNet_Weights
+
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(AlexNet_Weights.IMAGENET1K_V1.url).name
 
 
 @lru_cache(maxsize=1)
 def lpips_distance() -> Callable[[np.ndarray, np.ndarray], float] | None:
-    """(uint8 H×W×3, uint8 H×W×3) -> LPIPS (AlexNet, v0.1; lower is closer), or None when it cannot be computed here."""
-    try:
-        import lpips
-    except ImportError:
-        return None
+    """(uint8 H×W×3, uint8 H×W×3) -> LPIPS (AlexNet, v0.1; lower is closer), or None without the cached backbone."""
+    import lpips
+
     if not backbone_path().is_file():
         return None
     net = lpips.LPIPS(net="alex", version="0.1", verbose=False).eval()

@@ -17,7 +17,9 @@ from selgan.labels.vocab import Vocabulary, get_mapping
 def evaluate_segmenter(
     segmenter: Segmenter, pairs: Iterable[tuple[Path | np.ndarray, Path | np.ndarray]], vocab: Vocabulary
 ) -> dict:
-    """Pairs of (image, ground-truth labels in `vocab`); predictions are mapped into `vocab` when needed."""
+    """Pairs of (image, ground-truth labels in `vocab`); predictions are mapped into `vocab` when needed.
+
+    The time per image is the segmenter's whole call, so for an image given as a path it includes reading it."""
     k = vocab.num_classes
     confusion = np.zeros((k, k), dtype=np.int64)
     seconds = []

@@ -16,15 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
+from selgan import zoo
 from selgan.datasets import LAYOUTS
 from selgan.hyperprior import build, save
+from selgan.imageio import load_rgb
+from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
 
 
 def load_frames(layout: str, root: Path, split: str) -> list[np.ndarray]:
     """Every training frame as uint8 H×W×3 (CamVid train is 190 MB in memory)."""
-    return [np.asarray(Image.open(image).convert("RGB")) for image, _ in LAYOUTS[layout](root, split)]
+    return [load_rgb(image) for image, _ in LAYOUTS[layout](root, split)]
 
 
 def random_batch(frames: list[np.ndarray], batch: int, crop: int, rng: np.random.Generator) -> torch.Tensor:
@@ -51,7 +53,8 @@ def train(args: argparse.Namespace) -> None:
     aux_optimizer = torch.optim.Adam(aux_params, lr=1e-3)
     step = 0
     if args.out.is_file():
-        state = torch.load(args.out, weights_only=True)
+        state = load_checkpoint(args.out)
+        set_rng_state(state["rng"])
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         aux_optimizer.load_state_dict(state["aux_optimizer"])
@@ -63,10 +66,9 @@ def train(args: argparse.Namespace) -> None:
     model.train()
 
     def checkpoint() -> None:
-        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                 "aux_optimizer": aux_optimizer.state_dict(), "step": step, "lmbda": args.lmbda, "n": args.n, "m": args.m}
-        torch.save(state, args.out.with_suffix(".tmp"))
-        args.out.with_suffix(".tmp").replace(args.out)
+        save_checkpoint(args.out, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                   "aux_optimizer": aux_optimizer.state_dict(), "step": step, "lmbda": args.lmbda,
+                                   "n": args.n, "m": args.m})
 
     while time.monotonic() - start < args.minutes * 60:
         x = random_batch(frames, args.batch, args.crop, rng)
@@ -91,10 +93,10 @@ def train(args: argparse.Namespace) -> None:
 
 
 def export(checkpoints: list[Path], out: Path) -> None:
-    """Runs (lowest rate first) -> one weights file for selgan.hyperprior.load."""
+    """Runs (lowest rate first) -> one weights file for selgan.hyperprior.load, listed in the manifest beside it."""
     models, lambdas, sizes = [], [], set()
     for path in checkpoints:
-        state = torch.load(path, weights_only=True)
+        state = load_checkpoint(path)
         model = build(state["n"], state["m"])
         model.load_state_dict(state["model"])
         models.append(model)
@@ -105,7 +107,11 @@ def export(checkpoints: list[Path], out: Path) -> None:
         raise SystemExit("all rate points must have the same N, M")
     n, m = sizes.pop()
     save(models, lambdas, n, m, out)
-    print(f"wrote {out}")
+    description = (f"learned MSE baseline for selgan eval (CompressAI scale hyperprior, N={n} M={m}, "
+                   f"{len(models)} rate points); not a selgan codec")
+    zoo.update_manifest(out.parent / "manifest.json", out.stem, out.name, zoo.sha256_file(out), f"{out.stem}.md",
+                        description, kind="baseline")
+    print(f"wrote {out} and its manifest entry")
 
 
 def main() -> None:
