@@ -237,7 +237,7 @@ def _eval_pairs(args: argparse.Namespace) -> list:
     from selgan.datasets import LAYOUTS, unlabelled_pairs
 
     if args.labels:
-        return [(image, args.labels / f"{image.stem}.png") for image, _ in unlabelled_pairs(args.data)]
+        return [(image, _labels_for(image, args.labels, several=True)) for image, _ in unlabelled_pairs(args.data)]
     if args.layout == "images":
         return unlabelled_pairs(args.data)
     return LAYOUTS[args.layout](args.data, args.split)
@@ -330,6 +330,7 @@ def _segment(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from selgan.imageio import load_rgb, save_png_atomic
+    from selgan.segment.labelfile import SEGMENT_SUFFIX
 
     segmenter = _make_segmenter(args)
     args.output.mkdir(parents=True, exist_ok=True)
@@ -338,7 +339,7 @@ def _segment(args: argparse.Namespace) -> int:
         segmap = segmenter.segment(path)
         if args.vocab:
             segmap = segmap.to_vocabulary(args.vocab)
-        save_png_atomic(args.output / f"{path.stem}_labels.png", Image.fromarray(segmap.labels.astype("uint8"), mode="L"))
+        save_png_atomic(args.output / f"{path.stem}{SEGMENT_SUFFIX}.png", Image.fromarray(segmap.labels.astype("uint8"), mode="L"))
         save_png_atomic(args.output / f"{path.stem}_overlay.png", segmap.overlay(load_rgb(path)))
         shares = ", ".join(f"{c.name} {100 * c.share:.0f}%" for c in segmap.classes_present()[:6])
         (inputs.write if hasattr(inputs, "write") else print)(f"{path}: {shares}")
@@ -457,10 +458,12 @@ def _preserved_description(bitstream) -> str:
 def _labels_for(image: Path, labels: Path | None, several: bool) -> Path | None:
     if labels is None:
         return None
+    from selgan.segment.labelfile import SEGMENT_SUFFIX, label_path_for
+
     if labels.is_dir():
-        candidate = labels / f"{image.stem}.png"
+        candidate = label_path_for(image, labels)
         if not candidate.is_file():
-            raise SelganError(f"{labels}: no label file {candidate.name} for {image}")
+            raise SelganError(f"{labels}: no label file {image.stem}.png or {image.stem}{SEGMENT_SUFFIX}.png for {image}")
         return candidate
     if several:
         raise SelganError("with several inputs, --labels must be a folder of label PNGs named like the inputs")

@@ -23,3 +23,15 @@ class ImageError(SelganError):
 
 class BudgetError(SelganError):
     """No file fits the byte budget asked for; the message names the smallest possible size."""
+
+
+def run_script(main) -> None:
+    """Run a `python -m` entry point the way the CLI runs a command: a user error is one line and exit code 2."""
+    import sys
+
+    try:
+        main()
+    except SelganError as exc:
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        print(f"{spec.name if spec else sys.argv[0]}: error: {exc}", file=sys.stderr)
+        sys.exit(2)

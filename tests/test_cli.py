@@ -81,6 +81,18 @@ def test_segment_and_eval_seg(use_tiny_zoo, camvid, tmp_path, capsys):
     labels = np.asarray(Image.open(tmp_path / "seg" / f"{images[0].stem}_labels.png"))
     assert (labels == np.asarray(Image.open(camvid / "valannot" / images[0].name))).all()
     assert (tmp_path / "seg" / f"{images[1].stem}_overlay.png").is_file()
+    # `selgan segment`'s output folder is a label folder for `selgan eval --labels`; a missing label is one line.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for image in images:
+        (photos / image.name).write_bytes(image.read_bytes())
+    evaluate = ["eval", "--model", "tiny-test", "--data", photos, "--labels", tmp_path / "seg", "--baselines", "",
+                "--curve-images", "0", "--no-kid", "--out", tmp_path / "report"]
+    code, out, _ = run(capsys, *evaluate)
+    assert code == 0 and "2 images" in out
+    (photos / "extra.png").write_bytes(images[0].read_bytes())
+    code, _, err = run(capsys, *evaluate)
+    assert code == 2 and "no label file extra.png or extra_labels.png" in err and "Traceback" not in err
     code, out, _ = run(capsys, "eval-seg", "--data", camvid, "--limit", "2", "--backend", "file")
     assert code == 0 and "| **mIoU** | **100.0** |" in out and "| pixel accuracy | 100.0 |" in out
     code, _, err = run(capsys, "eval-seg", "--data", camvid, "--limit", "2")  # default 'camvid-seg' is not in this zoo

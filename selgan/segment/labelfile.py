@@ -68,10 +68,15 @@ def _colors_to_ids(rgb: np.ndarray, vocab: Vocabulary, source: str) -> np.ndarra
     return np.asarray([lookup[u] for u in unique.tolist()], dtype=np.int64)[inverse].reshape(codes.shape)
 
 
+SEGMENT_SUFFIX = "_labels"  # `selgan segment` writes X_labels.png, so its output folder works as a label folder
+
+
 def label_path_for(image: Path, label_dir: Path | None = None) -> Path:
-    """Where the label file of an image is: label_dir/<stem>.png, else Cityscapes or CamVid naming."""
+    """Where the label file of an image is: label_dir/<stem>.png (or <stem>_labels.png, as `selgan segment`
+    writes them), else Cityscapes or CamVid naming."""
     if label_dir is not None:
-        return label_dir / f"{image.stem}.png"
+        plain, segmented = label_dir / f"{image.stem}.png", label_dir / f"{image.stem}{SEGMENT_SUFFIX}.png"
+        return segmented if segmented.is_file() and not plain.is_file() else plain
     name = image.name
     if name.endswith("_leftImg8bit.png"):  # Cityscapes: leftImg8bit/<split>/<city>/X_leftImg8bit.png
         city, split = image.parent.name, image.parent.parent.name

@@ -22,6 +22,7 @@ from selgan.datasets import LAYOUTS
 from selgan.hyperprior import build, save
 from selgan.imageio import load_rgb
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
+from selgan.errors import run_script
 
 
 def load_frames(layout: str, root: Path, split: str) -> list[np.ndarray]:
@@ -143,4 +144,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

