@@ -37,11 +37,11 @@ def build_segnet(cfg: SegNetConfig, pretrained_encoder: bool = False) -> nn.Modu
         raise SelganError(f"unknown segmenter architecture {cfg.arch!r}; choose from {', '.join(ARCHITECTURES)}")
     if cfg.encoder not in EFFICIENTNET_LITE:
         raise SelganError(f"unknown encoder {cfg.encoder!r}; choose from {', '.join(EFFICIENTNET_LITE)}")
-    if cfg.arch == "fpn" and (cfg.decoder_channels <= 0 or cfg.decoder_channels % 64):
-        # FPN's segmentation head has decoder_channels / 2 channels in GroupNorm's 32 groups.
-        raise SelganError(f"an FPN segmenter needs decoder channels that are a multiple of 64, not {cfg.decoder_channels}")
     if cfg.decoder_channels <= 0:
         raise SelganError(f"decoder channels must be positive, not {cfg.decoder_channels}")
+    if cfg.arch == "fpn" and cfg.decoder_channels % 64:
+        # FPN's segmentation head has decoder_channels / 2 channels in GroupNorm's 32 groups.
+        raise SelganError(f"an FPN segmenter needs decoder channels that are a multiple of 64, not {cfg.decoder_channels}")
     encoder_name = "tu-" + EFFICIENTNET_LITE[cfg.encoder].timm_name
     if cfg.arch == "fpn":
         model = smp.FPN(encoder_name=encoder_name, encoder_weights=None, classes=cfg.num_classes,

@@ -16,15 +16,9 @@ from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_f
 from selgan.segment.smp_net import SegNetConfig, build_segnet
 from selgan.labels.vocab import CAMVID
 from selgan.train.checkpoint import load_checkpoint
+from selgan.train.segmenter import network_state
 from selgan.zoo import sha256_file, update_manifest
 from selgan.errors import run_script
-
-
-def network_state(path: Path) -> dict[str, torch.Tensor]:
-    """fp32 state dict of a training weights file (.pt) or of a shipped segmenter (.safetensors)."""
-    if path.suffix == ".safetensors":
-        return load_segmenter(path).network.state_dict()
-    return {k: v.float() if v.is_floating_point() else v for k, v in load_checkpoint(path)["model"].items()}
 
 
 def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
