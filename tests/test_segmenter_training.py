@@ -5,11 +5,13 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 from safetensors import safe_open
 
 from selgan.errors import SelganError
-from selgan.segment.builtin import load_segmenter
+from selgan.segment.builtin import load_segmenter, save_segmenter
+from selgan.segment.smp_net import SegNetConfig, build_segnet, load_network_state
 from selgan.train import segmenter as trainer
 from selgan.train.segmenter_export import export_segmenter
 
@@ -62,10 +64,12 @@ def test_train_resume_export_and_segment(three_frames, tmp_path, capsys):
     assert all(v.dtype == torch.float16 for k, v in state["model"].items()
                if v.is_floating_point() and "running" not in k)
 
-    path = export_segmenter(weights, tmp_path / "zoo", "tiny-seg")
+    bias = trainer.logit_adjustment(torch.linspace(0.5, 2.0, 11), 0.5)
+    path = export_segmenter(weights, tmp_path / "zoo", "tiny-seg", bias)
     with safe_open(str(path), "pt") as f:
         assert f.metadata()["vocabulary"] == "camvid" and json.loads(f.metadata()["config"])["arch"] == "fpn"
     segmenter = load_segmenter(path)
+    assert torch.equal(segmenter.class_bias, bias)
     rgb = np.asarray(Image.open(sorted((three_frames / "train" / "images").iterdir())[0]).convert("RGB"))
     labels, confidence = segmenter.predict_with_confidence(rgb)
     assert labels.shape == rgb.shape[:2] and labels.max() < 11 and labels.min() >= 0
@@ -87,3 +91,66 @@ def test_init_from_another_run_takes_its_config(three_frames, tmp_path, capsys):
                   "--batch", "2", "--init", str(first / "weights_step1.pt"), "--steps", "1", "--threads", "2",
                   "--device", "cpu"])
     assert torch.load(second / "weights_step1.pt", weights_only=True)["config"]["decoder_channels"] == 64
+
+
+def test_logit_adjustment_undoes_a_share_of_the_log_weight():
+    weights = torch.tensor([1.0, math.e, math.e ** 2])
+    assert torch.allclose(trainer.logit_adjustment(weights, 0.5), torch.tensor([0.0, -0.5, -1.0]))
+    assert torch.equal(trainer.logit_adjustment(weights, 0.0), torch.zeros(3))
+
+
+def test_the_class_bias_moves_the_decision_and_is_checked(tmp_path):
+    cfg = SegNetConfig(arch="fpn", decoder_channels=64)
+    net = build_segnet(cfg).eval()
+    rgb = np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    bias = torch.zeros(11)
+    bias[3] = 100.0  # far above any score a random network gives: every pixel becomes class 3
+    save_segmenter(net, cfg, "camvid", tmp_path / "biased.safetensors", class_bias=bias)
+    save_segmenter(net, cfg, "camvid", tmp_path / "plain.safetensors")
+    assert (load_segmenter(tmp_path / "biased.safetensors").predict(rgb) == 3).all()
+    plain = load_segmenter(tmp_path / "plain.safetensors")
+    assert plain.class_bias is None and not (plain.predict(rgb) == 3).all()
+    with pytest.raises(SelganError, match="needs 11 values"):
+        save_segmenter(net, cfg, "camvid", tmp_path / "bad.safetensors", class_bias=torch.zeros(5))
+
+
+def test_a_plain_fpn_loads_into_a_refined_one_whose_head_starts_as_a_no_op():
+    torch.manual_seed(0)
+    plain = build_segnet(SegNetConfig(arch="fpn", decoder_channels=64)).eval()
+    refined = build_segnet(SegNetConfig(arch="fpn", decoder_channels=64, refine_channels=16)).eval()
+    load_network_state(refined, plain.state_dict())
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        features = plain.encoder(x)
+        coarse = plain.segmentation_head[0](plain.decoder(features))
+        out = refined(x)
+    # The zero-initialised head adds nothing: the output is FPN's 1/4-resolution scores, upsampled.
+    half = F.interpolate(coarse, size=(32, 48), mode="bilinear", align_corners=True)
+    assert out.shape == (1, 11, 64, 96)
+    assert torch.allclose(out, F.interpolate(half, size=(64, 96), mode="bilinear", align_corners=True), atol=1e-5)
+    with pytest.raises(SelganError, match="do not fit"):
+        load_network_state(plain, refined.state_dict())
+    with pytest.raises(SelganError, match="do not fit"):
+        load_network_state(build_segnet(SegNetConfig(arch="fpn", decoder_channels=128)), plain.state_dict())
+    with pytest.raises(SelganError, match="fpn architecture"):
+        build_segnet(SegNetConfig(arch="deeplabv3plus", refine_channels=16))
+
+
+def test_init_can_add_the_refinement_head(three_frames, tmp_path):
+    common = ["--data", str(three_frames), "--layout", "folder", "--crop", "64", "--batch", "2", "--steps", "1",
+              "--threads", "2", "--device", "cpu"]
+    trainer.main(common + ["--out", str(tmp_path / "first"), "--decoder-channels", "64"])
+    trainer.main(common + ["--out", str(tmp_path / "second"), "--init", str(tmp_path / "first" / "weights_step1.pt"),
+                           "--refine-channels", "16"])
+    state = torch.load(tmp_path / "second" / "weights_step1.pt", weights_only=True)
+    assert state["config"]["refine_channels"] == 16 and "refine.0.weight" in state["model"]
+    assert state["config"]["decoder_channels"] == 64
+
+
+def test_a_soup_averages_shared_tensors_and_keeps_the_head_only_one_network_has():
+    from selgan.train.segmenter_export import average_states
+
+    refined = {"w": torch.tensor([2.0]), "refine.w": torch.tensor([5.0]), "steps": torch.tensor(7)}
+    plain = {"w": torch.tensor([4.0]), "steps": torch.tensor(9)}
+    soup = average_states([refined, plain])
+    assert soup["w"].item() == 3.0 and soup["refine.w"].item() == 5.0 and soup["steps"].item() == 7

@@ -15,6 +15,7 @@ from selgan.segment.segmap import SegMap
 from selgan.segment.smp_net import SegNetConfig, build_segnet, normalize
 from selgan.labels.vocab import Vocabulary, get_vocabulary
 from selgan.tensorfile import read_tagged
+from selgan.errors import SelganError
 
 FORMAT = "selgan-segmenter-2"
 # Every image is segmented at this height and the scores resized back. The network was trained on 360-high
@@ -27,12 +28,18 @@ STRIDE = 32  # smp's encoders need sides divisible by 32
 
 
 class BuiltinSegmenter:
-    """Predicts the vocabulary's classes except the ignore id (which the network never outputs)."""
+    """Predicts the vocabulary's classes except the ignore id (which the network never outputs).
 
-    def __init__(self, network: nn.Module, vocab: Vocabulary, working_height: int = WORKING_HEIGHT) -> None:
+    class_bias is added to the network's per-class scores: the network was trained with class-weighted
+    cross-entropy, which inflates the scores of rare classes by about log(weight); subtracting part of that
+    ("post-hoc logit adjustment", Menon et al., ICLR 2021) trades a few false poles and signs for accuracy."""
+
+    def __init__(self, network: nn.Module, vocab: Vocabulary, working_height: int = WORKING_HEIGHT,
+                 class_bias: torch.Tensor | None = None) -> None:
         self.network = network.eval()
         self.vocab = vocab
         self.working_height = working_height
+        self.class_bias = class_bias
 
     @torch.no_grad()
     def segment(self, image: ImageLike) -> SegMap:
@@ -64,18 +71,30 @@ class BuiltinSegmenter:
         h, w = x.shape[-2:]
         x = F.pad(x, (0, -w % STRIDE, 0, -h % STRIDE), mode="replicate")
         logits = self.network(normalize(x))[..., :h, :w]
+        if self.class_bias is not None:
+            logits = logits + self.class_bias.to(logits.dtype).view(1, -1, 1, 1)
         if (h, w) != (height, width):
             logits = F.interpolate(logits, size=(height, width), mode="bilinear", align_corners=False)
         return logits[0].softmax(dim=0)
 
 
 def save_segmenter(network: nn.Module, config: SegNetConfig, vocab_name: str, path: str | Path,
-                   working_height: int = WORKING_HEIGHT) -> None:
-    """Weights in fp16 (BatchNorm statistics stay fp32) plus the network's config as metadata."""
+                   working_height: int = WORKING_HEIGHT, class_bias: torch.Tensor | None = None) -> None:
+    """Weights in fp16 (BatchNorm statistics stay fp32) plus the network's config (and class bias) as metadata."""
     tensors = {k: (v.half() if v.is_floating_point() and "running" not in k else v).contiguous()
                for k, v in network.state_dict().items()}
-    save_file(tensors, str(path), metadata={"format": FORMAT, "config": json.dumps(config.to_json_dict()),
-                                            "vocabulary": vocab_name, "working_height": str(working_height)})
+    metadata = {"format": FORMAT, "config": json.dumps(config.to_json_dict()), "vocabulary": vocab_name,
+                "working_height": str(working_height)}
+    if class_bias is not None:
+        if class_bias.shape != (config.num_classes,):
+            raise SelganError(f"a class bias needs {config.num_classes} values, not {tuple(class_bias.shape)}")
+        metadata["class_bias"] = json.dumps([float(v) for v in class_bias])
+    save_file(tensors, str(path), metadata=metadata)
+
+
+def segmenter_config(path: str | Path) -> SegNetConfig:
+    """The network shape a file written by save_segmenter holds."""
+    return SegNetConfig(**json.loads(read_tagged(path, FORMAT)[1]["config"]))
 
 
 def load_segmenter(path: str | Path) -> BuiltinSegmenter:
@@ -83,4 +102,7 @@ def load_segmenter(path: str | Path) -> BuiltinSegmenter:
     tensors, metadata = read_tagged(path, FORMAT)
     network = build_segnet(SegNetConfig(**json.loads(metadata["config"])))
     network.load_state_dict(tensors)
-    return BuiltinSegmenter(network, get_vocabulary(metadata["vocabulary"]), int(metadata["working_height"]))
+    # Files written before the class bias existed have none: their scores are used as they are.
+    bias = metadata.get("class_bias")
+    return BuiltinSegmenter(network, get_vocabulary(metadata["vocabulary"]), int(metadata["working_height"]),
+                            None if bias is None else torch.tensor(json.loads(bias), dtype=torch.float32))

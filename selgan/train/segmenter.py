@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from selgan.segment.builtin import load_segmenter
-from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet, normalize
+from selgan.segment.builtin import load_segmenter, segmenter_config
+from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet, load_network_state, normalize
 from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
 from selgan.datasets import LAYOUTS
@@ -40,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--arch", default="fpn", choices=ARCHITECTURES)
     parser.add_argument("--init", type=Path, help="start from these weights (a weights_step*.pt of another run)")
     parser.add_argument("--decoder-channels", type=int, default=128)
+    parser.add_argument("--refine-channels", type=int, default=0,
+                        help="add a 1/2-resolution refinement head this wide (fpn only; with --init it is added "
+                             "to the initial network and starts as a no-op)")
     parser.add_argument("--crop", type=int, default=384)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -65,6 +69,13 @@ def network_state(path: Path) -> dict[str, torch.Tensor]:
     return {k: v.float() if v.is_floating_point() else v for k, v in load_checkpoint(path)["model"].items()}
 
 
+def network_config(path: Path) -> SegNetConfig:
+    """The network shape of a training weights file (.pt) or of a shipped segmenter (.safetensors)."""
+    if path.suffix == ".safetensors":
+        return segmenter_config(path)
+    return SegNetConfig(**load_checkpoint(path)["config"])
+
+
 def class_weights(dataset: PairDataset) -> torch.Tensor:
     """Square root of median-frequency balancing: thin classes count more, without flooding them with false positives."""
     counts = np.zeros(NUM_CLASSES)
@@ -72,6 +83,11 @@ def class_weights(dataset: PairDataset) -> torch.Tensor:
         counts += np.bincount(dataset.load(i)[1].ravel(), minlength=CAMVID.num_classes)[:NUM_CLASSES]
     freq = counts / counts.sum()
     return torch.tensor(np.sqrt(np.median(freq) / np.maximum(freq, 1e-8)), dtype=torch.float32).clamp(max=5.0)
+
+
+def logit_adjustment(weights: torch.Tensor, strength: float) -> torch.Tensor:
+    """Per-class score bias that undoes `strength` of the class weighting's log(weight) shift (0: none, 1: all)."""
+    return -strength * weights.log()
 
 
 def ohem_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
@@ -103,12 +119,16 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
-    cfg = SegNetConfig(arch=args.arch, decoder_channels=args.decoder_channels, num_classes=NUM_CLASSES)
-    model = build_segnet(cfg, pretrained_encoder=args.init is None)
-    if args.init is not None:
-        cfg = SegNetConfig(**load_checkpoint(args.init)["config"])
+    if args.init is None:
+        cfg = SegNetConfig(arch=args.arch, decoder_channels=args.decoder_channels, num_classes=NUM_CLASSES,
+                           refine_channels=args.refine_channels)
+        model = build_segnet(cfg, pretrained_encoder=True)
+    else:
+        cfg = network_config(args.init)
+        if args.refine_channels:
+            cfg = replace(cfg, refine_channels=args.refine_channels)
         model = build_segnet(cfg)
-        model.load_state_dict(network_state(args.init))
+        load_network_state(model, network_state(args.init))
     # channels_last: bf16 convolutions run about 1.4x faster on CPU (oneDNN) and on tensor cores.
     model = model.to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)

@@ -13,29 +13,45 @@ import torch
 
 from selgan.segment.builtin import MAX_ENLARGE, WORKING_HEIGHT, load_segmenter, save_segmenter
 from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
-from selgan.segment.smp_net import SegNetConfig, build_segnet
-from selgan.labels.vocab import CAMVID
-from selgan.train.checkpoint import load_checkpoint
-from selgan.train.segmenter import network_state
+from selgan.segment.smp_net import build_segnet
+from selgan.labels.vocab import CAMVID, get_mapping
+from selgan.datasets import LAYOUTS
+from selgan.train.data import PairDataset
+from selgan.train.segmenter import IGNORE, class_weights, logit_adjustment, network_config, network_state
 from selgan.zoo import sha256_file, update_manifest
-from selgan.errors import run_script
+from selgan.errors import SelganError, run_script
+
+
+# Chosen on CamVid val and the Cityscapes sample from 0, 0.25, 0.5, 0.75 and 1; both sets put their best mIoU at
+# 0.5 (`python benchmarks/seg_logit_adjustment.py` prints the sweep).
+LOGIT_ADJUSTMENT = 0.5
 
 
 def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    """Uniform weight average ("model soup") of networks fine-tuned from one another; integer buffers from the first."""
-    return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v
+    """Uniform weight average ("model soup") of networks fine-tuned from one another; integer buffers from the first.
+
+    A tensor only some of them have (the refinement head, when a plain FPN is averaged with its refined
+    continuation) is averaged over those that have it."""
+    return {k: torch.stack([s[k] for s in states if k in s]).mean(0) if v.is_floating_point() else v
             for k, v in states[0].items()}
 
 
-def export_segmenter(weights: Path, output: Path, name: str, working_height: int = WORKING_HEIGHT,
-                     soup: tuple[Path, ...] = ()) -> Path:
+def training_class_weights(camvid: Path) -> torch.Tensor:
+    """The class weights the trainer's loss used (computed from CamVid train's labels)."""
+    train = PairDataset(LAYOUTS["camvid"](camvid, "train"), crop=None, flip=False, pad_label=IGNORE,
+                        label_mapping=get_mapping(CAMVID.name, CAMVID.name))
+    return class_weights(train)
+
+
+def export_segmenter(weights: Path, output: Path, name: str, class_bias: torch.Tensor | None,
+                     working_height: int = WORKING_HEIGHT, soup: tuple[Path, ...] = ()) -> Path:
     """A training weights file (weights_step*.pt), averaged with any `soup` files -> output/name.safetensors."""
-    cfg = SegNetConfig(**load_checkpoint(weights)["config"])
+    cfg = network_config(weights)
     network = build_segnet(cfg)
     network.load_state_dict(average_states([network_state(p) for p in (weights, *soup)]))
     output.mkdir(parents=True, exist_ok=True)
     path = output / f"{name}.safetensors"
-    save_segmenter(network, cfg, CAMVID.name, path, working_height)
+    save_segmenter(network, cfg, CAMVID.name, path, working_height, class_bias)
     return path
 
 
@@ -48,17 +64,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cityscapes", type=Path, default=Path("../shared/data/cityscapes_sample"))
     parser.add_argument("--soup", type=Path, nargs="*", default=[],
                         help="also average in these weights (same architecture, fine-tuned from one another)")
+    parser.add_argument("--logit-adjustment", type=float, default=LOGIT_ADJUSTMENT,
+                        help="how much of the class weighting's score shift to undo at inference (0–1)")
     parser.add_argument("--history", default="", help="markdown lines describing how it was trained, for the card")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
-    path = export_segmenter(args.weights, args.output, args.name, soup=tuple(args.soup))
+    if not 0 <= args.logit_adjustment <= 1:
+        raise SelganError(f"--logit-adjustment must lie in 0–1, not {args.logit_adjustment}")
+    bias = logit_adjustment(training_class_weights(args.camvid), args.logit_adjustment)
+    path = export_segmenter(args.weights, args.output, args.name, bias, soup=tuple(args.soup))
     sha = sha256_file(path)
     segmenter = load_segmenter(path)  # measure what ships (fp16 weights), not the checkpoint
     camvid = evaluate_segmenter(segmenter, labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID), CAMVID)
     cityscapes = evaluate_segmenter(segmenter, labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes",
                                                                CAMVID, size=(1024, 512)), CAMVID)
     params = sum(p.numel() for p in segmenter.network.parameters())
-    config = json.dumps(SegNetConfig(**load_checkpoint(args.weights)["config"]).to_json_dict())
+    config = json.dumps(network_config(args.weights).to_json_dict())
     card = args.output / f"{args.name}.md"
     card.write_text(f"""# {args.name}
 
@@ -68,6 +89,8 @@ on CamVid train (367 frames, 11 classes, Unlabelled ignored). {params / 1e6:.2f}
 
 - Weights: `{path.name}` (fp16, BatchNorm statistics fp32, {path.stat().st_size / 1e6:.1f} MB), sha256 `{sha}`
 - Every image is segmented at {segmenter.working_height} px high (small ones enlarged at most {MAX_ENLARGE:g}×) and the scores resized back.
+- Scores are adjusted by {args.logit_adjustment:g} × −log(class weight of the training loss) per class
+  (post-hoc logit adjustment; the bias is stored in the file's metadata).
 - `SegMap.confidence`: the winning class's probability per pixel (the app flags pixels below 0.5).
 - A file stores its label map, so a new segmenter changes only files made after it; older files decode as before.
 {args.history}
