@@ -70,7 +70,7 @@ class RefinedFPN(nn.Module):
 
     FPN scores at 1/4 resolution; the head sees those scores upsampled and the encoder's stride-2 features, and
     adds a correction. Its last convolution starts at zero, so a plain FPN's weights load into it unchanged
-    (load_state_dict(strict=False)) and training starts from that FPN's predictions."""
+    (load_network_state) and training starts from that FPN's predictions."""
 
     def __init__(self, refine_channels: int, **fpn_kwargs) -> None:
         import segmentation_models_pytorch as smp
@@ -103,7 +103,7 @@ def load_network_state(model: nn.Module, state: dict[str, torch.Tensor]) -> None
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as error:  # a tensor of another shape
         raise SelganError("these weights do not fit the segmenter's architecture") from error
-    if unexpected or (missing and not adds_head) or any(not k.startswith("refine.") for k in missing):
+    if unexpected or any(not (adds_head and k.startswith("refine.")) for k in missing):
         raise SelganError("these weights do not fit the segmenter's architecture")
 
 

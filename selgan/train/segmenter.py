@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--label-vocab", default="camvid", help="vocabulary of the label files (mapped to CamVid's)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--arch", default="fpn", choices=ARCHITECTURES)
-    parser.add_argument("--init", type=Path, help="start from these weights (a weights_step*.pt of another run)")
+    parser.add_argument("--init", type=Path, help="start from these weights (a weights_step*.pt of another run, or a shipped .safetensors)")
     parser.add_argument("--decoder-channels", type=int, default=128)
     parser.add_argument("--refine-channels", type=int, default=0,
                         help="add a 1/2-resolution refinement head this wide (fpn only; with --init it is added "
