@@ -42,6 +42,17 @@ def test_ohem_keeps_the_hard_pixels_and_ignores_unlabelled():
     assert trainer.ohem_cross_entropy(logits, torch.full_like(target, trainer.IGNORE), weight) == 0
 
 
+def test_sampled_lovasz_is_smps_loss_and_falls_as_the_iou_rises():
+    torch.manual_seed(0)
+    target = torch.randint(0, 11, (2, 16, 16))
+    target[0, 0] = trainer.IGNORE
+    logits = torch.randn(2, 11, 16, 16)
+    # A sample at least as large as the batch is the whole batch: exactly smp's LovaszLoss.
+    assert torch.isclose(trainer.sampled_lovasz(logits, target, 10**6), trainer.LOVASZ(logits, target))
+    right = F.one_hot(target.clamp(max=10), 11).permute(0, 3, 1, 2).float() * 20
+    assert trainer.sampled_lovasz(right, target, 100) < 0.01 < trainer.sampled_lovasz(logits, target, 100)
+
+
 def test_poly_schedule_warms_up_then_decays_to_zero():
     assert trainer.poly_factor(0, 1000) == pytest.approx(1 / 200)
     assert trainer.poly_factor(199, 1000) == 1.0
@@ -89,7 +100,7 @@ def test_init_from_another_run_takes_its_config(three_frames, tmp_path, capsys):
     second = tmp_path / "second"
     trainer.main(["--data", str(three_frames), "--layout", "folder", "--out", str(second), "--crop", "64",
                   "--batch", "2", "--init", str(first / "weights_step1.pt"), "--steps", "1", "--threads", "2",
-                  "--device", "cpu"])
+                  "--device", "cpu", "--lovasz", "1", "--lovasz-pixels", "1000"])
     assert torch.load(second / "weights_step1.pt", weights_only=True)["config"]["decoder_channels"] == 64
 
 

@@ -221,3 +221,18 @@ def test_widening_the_latent_keeps_the_reconstruction(camvid, tmp_path):
     assert run_init == 0
     state = torch.load(tmp_path / "c6" / "checkpoint.pt", weights_only=True)
     assert latent_channels_of(state["model"]) == 6 and state["step"] == 2
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_has_it_natively(monkeypatch):
+    from selgan.train.precision import amp_dtype
+
+    cpu = torch.device("cpu")
+    assert amp_dtype("none", cpu) is None and amp_dtype("bf16", cpu) is torch.bfloat16
+    # The two hardware probes are what differ between machines; both ways are checked here.
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert amp_dtype("auto", cpu) is None
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert amp_dtype("auto", cpu) is torch.bfloat16
+    with pytest.raises(SelganError, match="amp must be one of auto, bf16, none, not 'fp8'"):
+        amp_dtype("fp8", cpu)

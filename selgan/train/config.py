@@ -65,7 +65,7 @@ class OptimConfig:
     lr_decay_start: float = 0.8  # share of steps after which the learning rates decay linearly to 10%
     grad_clip: float = 1.0
     ema: float = 0.0  # decay of an exponential moving average of the codec weights; 0 = off
-    amp: str = "auto"  # auto (bf16 where supported) | bf16 | none
+    amp: str = "auto"  # auto (bf16 where the hardware has it natively, else fp32) | bf16 | none
     p_full: float = 0.5  # share of samples with the full mask (GC); 1.0 trains a pure GC model
     seed: int = 0
 

@@ -28,6 +28,7 @@ from selgan.config import CodecConfig, from_dict
 from selgan.train.config import DiscriminatorConfig, TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
 from selgan.datasets import LAYOUTS, unlabelled_pairs
 from selgan.train.data import PairDataset
+from selgan.train.precision import amp_dtype
 from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
 from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, TimeLimitHook
 from selgan.train.objective import CodecObjective
@@ -84,7 +85,7 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
                                         betas=(0.5, 0.999)),
         loader=loader, sampler=sampler, hooks=[], dist=dist, steps=cfg.optim.steps,
         warmup_steps=cfg.optim.warmup_steps, p_full=cfg.optim.p_full, gan_kind=loss.gan,
-        grad_clip=cfg.optim.grad_clip, amp_dtype=_amp_dtype(cfg.optim.amp, dist.device), ema_decay=cfg.optim.ema,
+        grad_clip=cfg.optim.grad_clip, amp_dtype=amp_dtype(cfg.optim.amp, dist.device), ema_decay=cfg.optim.ema,
         augment=DiffAugment(cfg.disc.augment) if cfg.disc.augment else None,
     )
     trainer.hooks = build_hooks(cfg, out, dist, minutes, val, _side_model_labels(train, model))
@@ -137,16 +138,6 @@ def resolve_config(config: str | None, overrides: list[str], state: dict | None,
 def _side_model_labels(train: PairDataset, model: CodecNetwork, limit: int = 100) -> list[np.ndarray]:
     """Stored-resolution label maps of some training frames, to fit the label coder used in evaluation."""
     return model.stored_label_maps(train.load(i)[1] for i in range(min(limit, len(train))))
-
-
-def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
-    if amp == "none":
-        return None
-    if amp in ("auto", "bf16"):
-        if device.type == "cpu" and amp == "auto" and not torch.backends.mkldnn.is_available():
-            return None
-        return torch.bfloat16
-    raise SelganError(f"optim.amp must be auto, bf16 or none, got {amp!r}")
 
 
 def load_init_source(source: Path | str) -> dict:

@@ -101,7 +101,7 @@ Reproduce the tables: `python -m selgan.train.segmenter_export WEIGHTS -o pretra
 ## CamVid val ({camvid['images']} frames, 480×360, in domain)
 {format_table(camvid)}
 
-{1000 * camvid['seconds_per_image']:.0f} ms per 480×360 frame (median, 2 threads, this CPU).
+{1000 * camvid['seconds_per_image']:.0f} ms per 480×360 frame (median, reading the PNG included; 2 threads of this {torch.backends.cpu.get_cpu_capability()} CPU).
 
 ## Cityscapes sample ({cityscapes['images']} frames at 1024×512, another camera and city; ground truth mapped to CamVid's classes)
 These frames were used to choose between checkpoints and decoders, never to train.
