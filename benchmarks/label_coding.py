@@ -2,7 +2,9 @@
 
 All codecs code the same maps: CamVid val labels at the stored resolution (1/8, weighted-mode
 downsampling), one byte per label. Every file is decoded back and checked to be lossless.
-Usage: python benchmarks/label_coding.py [--model camvid-gc-c4] [--data ../shared/data/camvid] [--json out.json]
+The labels are CamVid's annotations, or with --labels a segmenter's (`selgan segment .../val/*.png -o DIR`).
+Usage: python benchmarks/label_coding.py [--model camvid-gc-c4] [--data ../shared/data/camvid] [--labels DIR]
+       [--json out.json]
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from PIL import Image
 
 import selgan
 from selgan.datasets import camvid_pairs
+from selgan.segment.labelfile import read_label_png
 
 
 def png_bytes(labels: np.ndarray) -> bytes:
@@ -39,11 +42,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="camvid-gc-c4")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared/data/camvid")
+    parser.add_argument("--labels", type=Path, help="folder of label PNGs named like the val images (default: annotations)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
     model = selgan.load(args.model).model
-    maps = model.stored_label_maps((np.asarray(Image.open(lab), dtype=np.int64) for _, lab in camvid_pairs(args.data, "val")))
+    pairs = camvid_pairs(args.data, "val")
+    if args.labels:
+        full = (read_label_png(args.labels / image.name, model.vocab) for image, _ in pairs)
+    else:
+        full = (np.asarray(Image.open(lab), dtype=np.int64) for _, lab in pairs)
+    maps = model.stored_label_maps(full)
     totals = {"selgan": 0, "jpegxl-lossless": 0, "webp-lossless": 0, "png": 0}
     for labels in maps:
         ours = model.label_model.encode(labels)
@@ -56,7 +65,7 @@ def main() -> None:
         for name, data in zip(totals, (ours, jxl, webp, png)):
             totals[name] += len(data)
     n, shape = len(maps), maps[0].shape
-    print(f"CamVid val: {n} label maps at {shape[1]}×{shape[0]} (1/{model.label_downsample} of 480×360)")
+    print(f"CamVid val, labels from {args.labels or 'the annotations'}: {n} label maps at {shape[1]}×{shape[0]} (1/{model.label_downsample} of 480×360)")
     print(f"{'codec':<18}{'mean bytes':>12}{'bpp of 480×360':>16}{'vs selgan':>11}")
     for name, total in totals.items():
         print(f"{name:<18}{total / n:>12.1f}{total * 8 / n / (480 * 360):>16.5f}{total / totals['selgan']:>10.2f}x")
