@@ -2,8 +2,9 @@
 
 Each val frame is compressed to a real file and decoded once per label source: the CamVid annotations, and each
 folder given with --labels (label PNGs named like the frames, e.g. `selgan segment .../val/*.png -o DIR`).
-KID is computed as `selgan eval` does (Inception features of 128² patches). The bootstrap resamples frames, the
-same frames for every source, so the interval is that of the difference, not of each KID alone.
+KID is computed as `selgan eval` does (Inception features of patches sized by `fid.patch_size`). The bootstrap
+resamples frames, the same frames for every source, so the interval is that of the difference, not of each KID
+alone.
 Usage: python benchmarks/kid_label_sources.py --labels DIR [--labels DIR2] [--model camvid-sc-c8]
        [--preserve pedestrian,car,bicyclist,signsymbol] [--limit N] [--resamples 200]
 """
@@ -43,11 +44,12 @@ def main() -> None:
     decoded: dict[str, list[np.ndarray]] = {name: [] for name in sources}
     for image_path, annotation in pairs:
         image = np.asarray(Image.open(image_path).convert("RGB"))
-        real.append(fid.features(fid.patches(image, 128)))
+        size = fid.patch_size(image)
+        real.append(fid.features(fid.patches(image, size)))
         for name, label_path in sources.items():
             labels = read_label_png(label_path(image_path, annotation), codec.model.vocab)
             coded = codec.compress(image, labels=labels, preserve=preserve)
-            decoded[name].append(fid.features(fid.patches(np.asarray(codec.decompress(coded.to_bytes())), 128)))
+            decoded[name].append(fid.features(fid.patches(np.asarray(codec.decompress(coded.to_bytes())), size)))
 
     def kid(frames: np.ndarray, name: str, **options: int) -> float:
         return fid.kid(np.concatenate([real[i] for i in frames]), np.concatenate([decoded[name][i] for i in frames]),
