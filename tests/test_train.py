@@ -90,7 +90,7 @@ def test_unknown_config_keys_and_bad_overrides():
         load_train_config(SMOKE, ["steps=3"])
     with pytest.raises(SelganError, match="unknown config section"):
         load_train_config(SMOKE, ["optimizer.steps=3"])
-    for preset in sorted((ROOT / "configs").glob("*.yaml")):
+    for preset in sorted((ROOT / "configs").rglob("*.yaml")):
         load_train_config(str(preset))
 
 
@@ -236,3 +236,19 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_it_natively(monkeypatch):
     assert amp_dtype("auto", cpu) is torch.bfloat16
     with pytest.raises(SelganError, match="amp must be one of auto, bf16, none, not 'fp8'"):
         amp_dtype("fp8", cpu)
+
+
+def test_discriminators_side_by_side_train_and_resume(camvid, tmp_path):
+    # A pixel PatchGAN and the frequency-domain critic together (issue 30): both step, both are checkpointed.
+    kind = ["disc.kind=patch+fourier", "disc.weights=[1.0, 0.5]", "disc.fourier_window=32", "disc.fourier_width=4",
+            "disc.spectral_norm=true", "optim.warmup_steps=1"]
+    run(camvid, tmp_path / "d", "optim.steps=3", *kind)
+    logged = [r for r in records(tmp_path / "d") if "gan_d" in r]
+    assert len(logged) == 2 and all(np.isfinite(r["gan_d"]) and np.isfinite(r["feature_matching"]) for r in logged)
+    state = torch.load(tmp_path / "d" / "checkpoint.pt", weights_only=True)
+    assert any(k.startswith("members.1.critic.") for k in state["discriminator"])
+    state["config"]["optim"]["steps"] = 4
+    torch.save(state, tmp_path / "d" / "checkpoint.pt")
+    with pytest.warns(UserWarning, match="overrides are ignored"):
+        run(camvid, tmp_path / "d", resume=True)
+    assert records(tmp_path / "d")[-1]["step"] == 4

@@ -12,7 +12,7 @@ import numpy as np
 
 from selgan.eval.baselines import code_at_budget, get_baseline
 from selgan.eval.lpips_metric import lpips_distance
-from selgan.metrics import miou, msssim, psnr, psnr_lowfreq
+from selgan.metrics import miou, msssim, periodic_artefact, periodic_ratio, psnr, psnr_lowfreq
 from selgan.api import Codec, codec_for
 from selgan.errors import BudgetError
 from selgan.segment.base import Segmenter
@@ -102,6 +102,8 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
         "msssim_preserved": msssim(sample.image, recon, mask), "msssim_synthesised": msssim(sample.image, recon, ~mask),
         "preserved_share": float(mask.mean()),
     }
+    row.update(_periodic_terms(sample.image, recon, mask, sample.labels if sample.labels is not None else reference,
+                               codec.model.vocab))
     distance = lpips_distance()
     if distance is not None:
         row["lpips"] = distance(sample.image, recon)
@@ -115,6 +117,41 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
                 row["miou_gt_synthesised"] = miou(predicted[~mask], sample.labels[~mask], vocab.num_classes, vocab.ignore_id)
         row["miou_self"] = miou(predicted, reference, vocab.num_classes, vocab.ignore_id)
     return row
+
+
+def _periodic_terms(image: np.ndarray, recon: np.ndarray, preserved: np.ndarray, labels: np.ndarray | None,
+                    vocab) -> dict:
+    """Periodic-artefact window scores (selgan.metrics.periodic_artefact) per class, inside the synthesised
+    region, or over the whole image when nothing is synthesised (global files): 'periodic_windows' holds
+    {class: [sum of the original's log scores, the same of the reconstruction's, windows]} for pooling over
+    images (periodic_summary), 'periodic' this image's ratio over all its windows. Without labels the whole
+    region is one class, 'all'."""
+    region = ~preserved if (~preserved).any() else np.ones_like(preserved)
+    classes = {"all": region}
+    if labels is not None:
+        classes = {name.lower(): region & (labels == c) for c, name in enumerate(vocab.class_names) if c != vocab.ignore_id}
+    sums = {}
+    for name, where in classes.items():
+        original, reconstruction, windows = periodic_artefact(image, recon, where)
+        if windows:
+            sums[name] = [original, reconstruction, windows]
+    if not sums:
+        return {}
+    totals = [sum(v[i] for v in sums.values()) for i in range(3)]
+    return {"periodic": periodic_ratio(*totals), "periodic_windows": sums}
+
+
+def periodic_summary(rows: list[dict]) -> dict[str, dict]:
+    """Per class over the rows: windows, the original's and the reconstruction's geometric mean scores and
+    their ratio (pooled over windows, so every window counts once); 'all' pools every class."""
+    pooled: dict[str, list[float]] = {}
+    for row in rows:
+        for name, (original, recon, windows) in row.get("periodic_windows", {}).items():
+            for key in {name, "all"}:
+                total = pooled.setdefault(key, [0.0, 0.0, 0])
+                total[0], total[1], total[2] = total[0] + original, total[1] + recon, total[2] + windows
+    return {name: {"windows": n, "original": float(np.exp(o / n)), "recon": float(np.exp(r / n)),
+                   "ratio": periodic_ratio(o, r, n)} for name, (o, r, n) in pooled.items()}
 
 
 def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: Sequence[str], scales: Sequence[int],
@@ -164,6 +201,9 @@ def summarise(rows: list[dict]) -> list[dict]:
                     "global_ref_miou_gt_synthesised"):
             values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
             entry[key] = float(np.mean(values)) if values else None
+        periodic = periodic_summary(fitted)
+        entry["periodic"] = periodic["all"]["ratio"] if periodic else None
+        entry["periodic_by_class"] = periodic
         summary.append(entry)
     return summary
 
@@ -175,11 +215,12 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
     with (out / "per_image.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=keys)
         writer.writeheader()
-        writer.writerows(rows)
+        # The per-class window sums are nested: one JSON cell.
+        writer.writerows({k: json.dumps(v) if isinstance(v, dict) else v for k, v in row.items()} for row in rows)
     (out / "per_image.json").write_text(json.dumps(rows, indent=1))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     columns = ["codec", "fits", "bpp", "psnr", "psnr_lowfreq", "msssim", "psnr_preserved", "psnr_synthesised",
-               "miou_gt", "miou_gt_synthesised", "miou_self", "kid", "fid"]
+               "miou_gt", "miou_gt_synthesised", "miou_self", "periodic", "kid", "fid"]
     with_lpips = any(entry.get("lpips") is not None for entry in summary)
     if with_lpips:
         columns.insert(columns.index("kid"), "lpips")
@@ -193,6 +234,7 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
               "FID over few patches is biased upwards, compare it between rows only. "
               + ("LPIPS: the lpips package (AlexNet, v0.1), whole images." if with_lpips else
                  "LPIPS is not reported: its AlexNet backbone is not in torch's cache here (it is computed when it is).")]
+    lines += _periodic_lines(summary)
     selgan = next((e for e in summary if e["codec"] == "selgan" and e.get("global_ref_bytes")), None)
     if selgan is not None:
         lines += ["", f"Against the global reference model on the same images: selgan's files are "
@@ -205,6 +247,24 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
                           f"{selgan['global_ref_miou_gt_synthesised']:.4f} on the reference's.")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out / "summary.md"
+
+
+def _periodic_lines(summary: list[dict]) -> list[str]:
+    """The periodic-artefact ratio per class (reconstruction's mean window score over the original's)."""
+    classes = sorted({name for e in summary for name in (e.get("periodic_by_class") or {})} - {"all"})
+    if not classes:
+        return []
+    lines = ["", "Periodic-artefact ratio (`periodic`): 64×64 luminance windows wholly inside one class, in the synthesised",
+             "region (the whole image for global files); each window's largest power-spectrum peak over the median of",
+             "its frequency ring (selgan.metrics.periodic_peaks), geometric mean over windows, reconstruction over original:",
+             "1 = as aperiodic as the photo. Per class (windows):", "",
+             "| codec | " + " | ".join(classes) + " |", "|---|" + "---|" * len(classes)]
+    for entry in summary:
+        by_class = entry.get("periodic_by_class") or {}
+        if by_class:
+            cells = [f"{by_class[c]['ratio']:.2f} ({by_class[c]['windows']})" if c in by_class else "—" for c in classes]
+            lines.append(f"| {entry['codec']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _fmt(value) -> str:

@@ -51,6 +51,13 @@ class MultiScaleDiscriminator(nn.Module):
             PatchDiscriminator(3 + num_classes, base_width, num_layers, spectral_norm) for _ in range(num_scales)
         )
 
+    embedded_levels = 1  # embed() returns the image alone
+
+    @property
+    def groups(self) -> tuple[tuple[int, float], ...]:
+        """One discriminator: all its scales, weight 1 (see gan.losses.Groups)."""
+        return ((len(self.scales), 1.0),)
+
     def embed(self, image: torch.Tensor) -> list[torch.Tensor]:
         """Nothing is frozen here: the image itself, as a one-level list (ProjectedDiscriminator's interface)."""
         return [image]

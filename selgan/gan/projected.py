@@ -85,6 +85,16 @@ class ProjectedDiscriminator(nn.Module):
         self.features.eval()
         return self
 
+    @property
+    def embedded_levels(self) -> int:
+        """How many maps embed() returns: one per head."""
+        return len(self.heads)
+
+    @property
+    def groups(self) -> tuple[tuple[int, float], ...]:
+        """One discriminator: all its heads, weight 1 (see gan.losses.Groups)."""
+        return ((len(self.heads), 1.0),)
+
     def embed(self, image: torch.Tensor) -> list[torch.Tensor]:
         """N,3,H,W in [0,1] -> projected feature maps at strides 4, 8, 16, 32 (frozen; gradients reach the image)."""
         return self.projection(self.features(image))

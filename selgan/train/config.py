@@ -45,13 +45,18 @@ class LossConfig:
 
 @dataclass(frozen=True)
 class DiscriminatorConfig:
-    kind: str = "patch"  # patch (PatchGAN trained from scratch) | projected (frozen EfficientNet-Lite features)
+    # patch (PatchGAN trained from scratch) | projected (frozen EfficientNet-Lite features) | fourier (tiles'
+    # power spectra), or several joined by '+' (e.g. projected+patch): they judge side by side.
+    kind: str = "patch"
+    weights: tuple[float, ...] = ()  # one per member of kind, in order (their losses' weights); empty = 1 each
     scales: int = 3  # patch
     base_width: int = 64  # patch
     layers: int = 3  # patch
-    spectral_norm: bool = False  # patch (the projected heads always use it)
+    spectral_norm: bool = False  # patch (the projected heads and the fourier critic always use it)
     projection_width: int = 32  # projected: width of the random projection at stride 4 (doubling per scale)
     head_width: int = 64  # projected
+    fourier_window: int = 64  # fourier: tile side in pixels
+    fourier_width: int = 32  # fourier: critic width
     augment: tuple[str, ...] = ()  # DiffAugment policies: color, translation, cutout
 
 

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from selgan.gan.losses import distortion_loss, feature_matching_loss, generator_adversarial_loss
+from selgan.gan.losses import Groups, distortion_loss, feature_matching_loss, generator_adversarial_loss
 from selgan.gan.perceptual import PerceptualLoss
 
 
@@ -45,8 +45,10 @@ class CodecObjective(nn.Module):
         pixel_mask: torch.Tensor,
         disc_fake: list | None = None,
         disc_real: list | None = None,
+        disc_groups: Groups = None,
     ) -> dict[str, torch.Tensor]:
-        """x, x_hat N,3,H,W in [0,1]; pixel_mask N,1,H,W (1 = preserved); disc_* given in the adversarial stage."""
+        """x, x_hat N,3,H,W in [0,1]; pixel_mask N,1,H,W (1 = preserved); disc_* given in the adversarial stage,
+        disc_groups when several discriminators judge (gan.losses.Groups)."""
         weight = pixel_mask + self.synth_distortion_weight * (1 - pixel_mask)
         terms = {"distortion": distortion_loss(x_hat, x, weight, self.distortion)}
         terms["bpp_latent_est"] = latent_bits / (x.shape[0] * x.shape[-2] * x.shape[-1])
@@ -69,8 +71,8 @@ class CodecObjective(nn.Module):
             terms["perceptual"] = self.perceptual(x_hat, x, perceptual_weight_map)
             loss = loss + self.perceptual_weight * terms["perceptual"]
         if disc_fake is not None:
-            terms["gan_g"] = generator_adversarial_loss(self.gan, disc_fake)
-            terms["feature_matching"] = feature_matching_loss(disc_real, disc_fake)
+            terms["gan_g"] = generator_adversarial_loss(self.gan, disc_fake, disc_groups)
+            terms["feature_matching"] = feature_matching_loss(disc_real, disc_fake, disc_groups)
             loss = loss + self.gan_weight * terms["gan_g"] + self.feature_matching_weight * terms["feature_matching"]
         terms["psnr"] = -10 * torch.log10(F.mse_loss(x_hat.detach().clamp(0, 1), x) + 1e-10)
         return {"loss": loss, **terms}

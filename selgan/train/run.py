@@ -20,6 +20,8 @@ from selgan.errors import SelganError
 from selgan.backbones import FeaturePyramid
 from selgan.gan.augment import DiffAugment
 from selgan.gan.discriminator import MultiScaleDiscriminator
+from selgan.gan.ensemble import DiscriminatorSet
+from selgan.gan.fourier import FourierDiscriminator
 from selgan.gan.perceptual import build_perceptual_loss
 from selgan.gan.projected import ProjectedDiscriminator
 from selgan.labels.vocab import get_mapping
@@ -64,7 +66,7 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
     model = build_network(cfg.model).to(dist.device)
     loss = cfg.loss
     # One frozen EfficientNet serves the projected discriminator and the perceptual loss alike.
-    wants_features = cfg.disc.kind == "projected" or (loss.perceptual_weight and loss.perceptual in ("efficientnet", "auto"))
+    wants_features = "projected" in discriminator_members(cfg.disc) or (loss.perceptual_weight and loss.perceptual in ("efficientnet", "auto"))
     features = FeaturePyramid() if wants_features else None
     disc = build_discriminator(cfg.disc, model.vocab.num_classes, features).to(dist.device)
     perceptual = build_perceptual_loss(loss.perceptual, features) if loss.perceptual_weight else None
@@ -92,13 +94,40 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
     return trainer
 
 
+def _patch(cfg: DiscriminatorConfig, num_classes: int, features: FeaturePyramid | None) -> nn.Module:
+    return MultiScaleDiscriminator(num_classes, cfg.scales, cfg.base_width, cfg.layers, cfg.spectral_norm)
+
+
+def _projected(cfg: DiscriminatorConfig, num_classes: int, features: FeaturePyramid | None) -> nn.Module:
+    return ProjectedDiscriminator(features, num_classes, cfg.projection_width, cfg.head_width)
+
+
+def _fourier(cfg: DiscriminatorConfig, num_classes: int, features: FeaturePyramid | None) -> nn.Module:
+    return FourierDiscriminator(num_classes, cfg.fourier_window, cfg.fourier_width)
+
+
+# disc.kind names one of these, or several joined by '+'.
+DISCRIMINATORS = {"patch": _patch, "projected": _projected, "fourier": _fourier}
+
+
+def discriminator_members(cfg: DiscriminatorConfig) -> list[str]:
+    """The member names of disc.kind ('projected+patch' -> ['projected', 'patch']), checked."""
+    names = cfg.kind.split("+")
+    unknown = [name for name in names if name not in DISCRIMINATORS]
+    if unknown or len(set(names)) != len(names):
+        raise SelganError(f"disc.kind {cfg.kind!r}: use each of {', '.join(DISCRIMINATORS)} at most once, joined by '+'")
+    if cfg.weights and len(cfg.weights) != len(names):
+        raise SelganError(f"disc.weights has {len(cfg.weights)} values for the {len(names)} members of {cfg.kind!r}")
+    return names
+
+
 def build_discriminator(cfg: DiscriminatorConfig, num_classes: int, features: FeaturePyramid | None) -> nn.Module:
-    """The configured discriminator: a PatchGAN from scratch, or heads over frozen pretrained features."""
-    if cfg.kind == "patch":
-        return MultiScaleDiscriminator(num_classes, cfg.scales, cfg.base_width, cfg.layers, cfg.spectral_norm)
-    if cfg.kind == "projected":
-        return ProjectedDiscriminator(features, num_classes, cfg.projection_width, cfg.head_width)
-    raise SelganError(f"unknown disc.kind {cfg.kind!r}; choose from patch, projected")
+    """The configured discriminator, or a DiscriminatorSet of several judging side by side with their weights."""
+    names = discriminator_members(cfg)
+    members = [DISCRIMINATORS[name](cfg, num_classes, features) for name in names]
+    if len(members) == 1 and not cfg.weights:
+        return members[0]  # a single discriminator keeps its own state-dict keys (older checkpoints load)
+    return DiscriminatorSet(members, list(cfg.weights or [1.0] * len(members)))
 
 
 def build_hooks(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val: PairDataset,

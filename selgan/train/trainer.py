@@ -37,7 +37,7 @@ class Trainer:
     def __init__(
         self,
         codec: CodecNetwork,
-        discriminator: nn.Module,  # MultiScaleDiscriminator or ProjectedDiscriminator: embed() then call
+        discriminator: nn.Module,  # MultiScaleDiscriminator, ProjectedDiscriminator, ...: embed() then call; groups
         objective: CodecObjective,
         codec_optimizer: torch.optim.Optimizer,
         disc_optimizer: torch.optim.Optimizer,
@@ -142,7 +142,8 @@ class Trainer:
                 disc_fake = _float(self.discriminator(embedded_fake, labels))
             # The frozen part's output is reused by the discriminator step (detached): same images, same weights.
             disc_batch = (embedded_real, [e.detach() for e in embedded_fake], labels)
-        terms = self.objective(x, x_hat, result["bits"]["latent"].float(), pixel_mask, disc_fake, disc_real)
+        terms = self.objective(x, x_hat, result["bits"]["latent"].float(), pixel_mask, disc_fake, disc_real,
+                               self.discriminator.groups)
         self.codec_optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         if self.grad_clip:
@@ -165,7 +166,7 @@ class Trainer:
         with self._autocast():
             real = _float(self.disc_ddp(embedded_real, labels))
             fake = _float(self.disc_ddp(embedded_fake, labels))
-        loss = discriminator_loss(self.gan_kind, real, fake)
+        loss = discriminator_loss(self.gan_kind, real, fake, self.discriminator.groups)
         self.disc_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.grad_clip:
