@@ -22,7 +22,7 @@ from selgan.eval.evaluate import Sample, run_eval
 from selgan.imageio import load_rgb
 from selgan.segment import get_segmenter
 from selgan.segment.labelfile import read_label_png
-from selgan.datasets import camvid_pairs
+from selgan.datasets import camvid_pairs, data_root
 
 DEFAULT_PRESERVE = ["pedestrian", "car", "bicyclist", "signsymbol"]
 COLUMNS = ("bpp", "kid", "miou_gt", "miou_gt_synthesised", "psnr_preserved", "psnr", "seconds_per_step")
@@ -101,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", required=True, help="comma-separated model names in the zoo")
     parser.add_argument("--configs", default="", help="comma-separated training presets, one per row (for --timing)")
-    parser.add_argument("--data", type=Path, default=Path("../shared/data/camvid"))
+    parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--stride", type=int, default=2)
     parser.add_argument("--segmenter", default="camvid-seg")
     parser.add_argument("--timing", action="store_true")

@@ -6,18 +6,18 @@ Usage: python benchmarks/hyperprior_other_cameras.py   (from the repository root
 """
 import numpy as np
 from PIL import Image
-from selgan.datasets import cityscapes_pairs
-from selgan.eval.baselines import BASELINES, code_at_budget, _resize, get_baseline
+from selgan.datasets import cityscapes_pairs, data_root
+from selgan.baselines import BASELINES, code_at_budget, resize, get_baseline
 from selgan.metrics import psnr, psnr_lowfreq
 hp = get_baseline("hyperprior")
-frames = [("cityscapes", np.asarray(Image.open(p).convert("RGB").resize((1024, 512), Image.BICUBIC))) for p, _ in cityscapes_pairs("../shared/data/cityscapes_sample", "train")]
+frames = [("cityscapes", np.asarray(Image.open(p).convert("RGB").resize((1024, 512), Image.BICUBIC))) for p, _ in cityscapes_pairs(data_root() / "cityscapes_sample", "train")]
 frames.append(("dashcam", np.asarray(Image.open(sorted(__import__("glob").glob("../shared/images/*.[pj][np]g"))[0]).convert("RGB"))))
 for scale in (1, 2):
   for point in (0, 1):
     rows = {}
     for name, img in frames:
-        data = hp.encode(_resize(img, scale, down=True), point)
-        rec = _resize(hp.decode(data), scale, down=False, size=img.shape[1::-1])
+        data = hp.encode(resize(img, scale, down=True), point)
+        rec = resize(hp.decode(data), scale, down=False, size=img.shape[1::-1])
         avif = code_at_budget(BASELINES["avif"], img, len(data), 4)
         r = rows.setdefault(name, [])
         r.append((len(data)*8/img.shape[0]/img.shape[1], psnr(img, rec), psnr_lowfreq(img, rec),

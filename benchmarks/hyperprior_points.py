@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from selgan.datasets import camvid_pairs
-from selgan.eval.baselines import LEARNED, _resize
+from selgan.datasets import camvid_pairs, data_root
+from selgan.baselines import LEARNED, resize
 from selgan.hyperprior import load
 from selgan.imageio import load_rgb
 from selgan.metrics import psnr
@@ -21,7 +21,7 @@ from selgan.zoo import get_spec, weights_path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("weights", nargs="?", type=Path, help="default: the shipped camvid-hyperprior")
-    parser.add_argument("--data", type=Path, default=Path("../shared/data/camvid"))
+    parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--stride", type=int, default=4)
     args = parser.parse_args()
     family = load(args.weights or weights_path(get_spec(LEARNED["hyperprior"], kind="baseline")))
@@ -33,8 +33,8 @@ def main() -> None:
         for scale in (1, 2, 4):
             sizes, scores = [], []
             for image in images:
-                data = family.encode(_resize(image, scale, down=True), point)
-                recon = _resize(family.decode(data), scale, down=False, size=image.shape[1::-1])
+                data = family.encode(resize(image, scale, down=True), point)
+                recon = resize(family.decode(data), scale, down=False, size=image.shape[1::-1])
                 sizes.append(len(data))
                 scores.append(psnr(image, recon))
             h, w = images[0].shape[:2]

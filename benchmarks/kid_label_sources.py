@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 import selgan
-from selgan.datasets import camvid_pairs
+from selgan.datasets import camvid_pairs, data_root
 from selgan.eval import fid
 from selgan.segment.labelfile import read_label_png
 
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--model", default="camvid-sc-c8")
     parser.add_argument("--preserve", default="pedestrian,car,bicyclist,signsymbol",
                         help="classes to preserve (empty for a global model)")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "camvid")
+    parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--limit", type=int, default=None, help="first N val frames")
     parser.add_argument("--resamples", type=int, default=200)
     args = parser.parse_args()

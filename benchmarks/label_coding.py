@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 import selgan
-from selgan.datasets import camvid_pairs
+from selgan.datasets import camvid_pairs, data_root
 from selgan.segment.labelfile import read_label_png
 
 
@@ -41,7 +41,7 @@ def jxl_bytes(labels: np.ndarray) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="camvid-gc-c4")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared/data/camvid")
+    parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--labels", type=Path, help="folder of label PNGs named like the val images (default: annotations)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

@@ -7,8 +7,6 @@ between the results markers in README.md. Nothing in that section is typed by ha
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import platform
@@ -17,20 +15,28 @@ from pathlib import Path
 
 import torch
 
-from selgan.cli import main as selgan_main
+from selgan.cli import parse_args
+from selgan.cli.tools import eval_spec
+from selgan.demo import DEMO_IMAGE
+from selgan.eval.bench import format_bench, run_bench, write_bench
+from selgan.eval.dataset import evaluate
+from selgan.pipeline import Pipeline
+from selgan.segment import get_segmenter
 from selgan.zoo import specs
+from selgan.datasets import data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def run(argv: list[str]) -> str:
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = selgan_main(argv)
-    if code:
-        raise SystemExit(f"selgan {' '.join(argv)} failed with {code}")
-    return buffer.getvalue()
+    """Run a `selgan eval` command line through the library (selgan.eval.dataset.evaluate); its summary table."""
+    return evaluate(eval_spec(parse_args(argv))).markdown.split("\n", 2)[2]
+
+
+def table_of(report: Path) -> str:
+    """The summary table of a report folder written earlier (--reuse)."""
+    return (report / "summary.md").read_text().split("\n", 2)[2]
 
 
 CARD_START, CARD_END = "<!-- eval:start -->", "<!-- eval:end -->"
@@ -67,9 +73,9 @@ def plan(names: list[str], args: argparse.Namespace) -> list[tuple[str, str, lis
 
 OTHER_CAMERAS = (
     ("Cityscapes sample (8 frames of Aachen, 1024×512, ground truth mapped to CamVid's classes)", "cityscapes",
-     ["--layout", "cityscapes", "--data", "../shared/data/cityscapes_sample", "--split", "train", "--size", "1024x512"]),
+     ["--layout", "cityscapes", "--data", str(data_root() / "cityscapes_sample"), "--split", "train", "--size", "1024x512"]),
     ("the comma2k19 dashcam photo (1164×874, labels from camvid-seg)", "dashcam",
-     ["--layout", "images", "--data", "../shared/images"]),
+     ["--layout", "images", "--data", str(data_root().parent / "images")]),
 )
 
 
@@ -87,9 +93,8 @@ def out_of_domain(out: Path, args: argparse.Namespace, cards: dict[str, str]) ->
             extra = ["--preserve", "default"] if spec.preserve else []
             command = ["eval", "--model", name, *data, "--baselines", args.other_baselines, "--curve-images", "0",
                        "--out", str(report), *extra]
-            if not (args.reuse and (report / "summary.md").is_file()):
-                run(command)
-            table = (report / "summary.md").read_text().split("\n", 2)[2].split("\n\nMeans over")[0]
+            reused = args.reuse and (report / "summary.md").is_file()
+            table = (table_of(report) if reused else run(command)).split("\n\nMeans over")[0]
             parts += [f"#### {name} on {title}", "", f"`selgan {' '.join(command)}`", "", table, "",
                       f"![crops]({report}/crops.png)", ""]
             cards[name] += (f"\n## On {title} (`selgan eval`)\n\n`selgan {' '.join(command)}`\n\n{table}\n\n"
@@ -99,7 +104,7 @@ def out_of_domain(out: Path, args: argparse.Namespace, cards: dict[str, str]) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "camvid")
+    parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--stride", type=int, default=1, help="every Nth val frame")
     parser.add_argument("--curve-images", type=int, default=10, help="images for the baselines' quality sweep")
@@ -120,9 +125,7 @@ def main() -> None:
         report = out / f"{name}-{mode}"
         command = ["eval", "--model", name, "--data", str(args.data), *subset, "--baselines", args.baselines,
                    "--out", str(report), *extra]
-        if not (args.reuse and (report / "summary.md").is_file()):
-            run(command)
-        table = (report / "summary.md").read_text().split("\n", 2)[2]
+        table = table_of(report) if args.reuse and (report / "summary.md").is_file() else run(command)
         cards[name] = (f"## Evaluation on CamVid val ({mode}, `selgan eval`)\n\n`selgan {' '.join(command)}`"
                        f"\n\n{table}\nReport, plots and crops: `{report}/`.\n")
         sections.append(f"### {name}, {mode}\n\n`selgan {' '.join(command)}`\n\n{table}\n"
@@ -133,7 +136,10 @@ def main() -> None:
     for name, text in cards.items():
         write_card_section(name, text)
     if not args.skip_bench:
-        (out / "bench.md").write_text(run(["bench", "--json", str(out / "bench.json")]))
+        codec = Pipeline().codec  # as `selgan bench`: the default codec with its own segmenter, the demo photo
+        result = run_bench(codec, get_segmenter("builtin", name=codec.segmenter), DEMO_IMAGE)
+        write_bench(result, out / "bench.json")
+        (out / "bench.md").write_text(format_bench(result) + "\n")
     bench = (out / "bench.md").read_text()
     cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model_line = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "")

@@ -19,12 +19,12 @@ from PIL import Image
 
 import selgan
 from selgan.bitstream import Bitstream
-from selgan.datasets import camvid_pairs, cityscapes_pairs
+from selgan.datasets import camvid_pairs, cityscapes_pairs, data_root
 from selgan.labels.vocab import get_mapping
 from selgan.metrics import psnr, psnr_lowfreq
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = data_root()
 
 
 def frames():

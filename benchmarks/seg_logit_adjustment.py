@@ -21,6 +21,7 @@ from selgan.segment.evaluate import labelled_frames
 from selgan.segment.metrics import confusion_matrix, iou_table
 from selgan.train.segmenter import logit_adjustment
 from selgan.train.segmenter_export import training_class_weights
+from selgan.datasets import data_root
 
 SHOWN = ("Pole", "SignSymbol", "Pedestrian", "Car")
 
@@ -45,8 +46,8 @@ def table_for(cached: list[tuple[torch.Tensor, np.ndarray]], bias: torch.Tensor)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segmenter", type=Path, default=Path("pretrained/camvid-seg.safetensors"))
-    parser.add_argument("--camvid", type=Path, default=Path("../shared/data/camvid"))
-    parser.add_argument("--cityscapes", type=Path, default=Path("../shared/data/cityscapes_sample"))
+    parser.add_argument("--camvid", type=Path, default=data_root() / "camvid")
+    parser.add_argument("--cityscapes", type=Path, default=data_root() / "cityscapes_sample")
     parser.add_argument("--strengths", default="0,0.25,0.5,0.75,1")
     args = parser.parse_args()
     torch.set_num_threads(2)

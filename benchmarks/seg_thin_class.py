@@ -23,13 +23,14 @@ from selgan.labels.vocab import CAMVID
 from selgan.segment.builtin import load_segmenter
 from selgan.segment.evaluate import labelled_frames
 from selgan.segment.metrics import confusion_matrix, iou_table
+from selgan.datasets import data_root
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segmenter", type=Path, default=Path("pretrained/camvid-seg.safetensors"))
     parser.add_argument("--class", dest="name", default="Pole")
-    parser.add_argument("--camvid", type=Path, default=Path("../shared/data/camvid"))
+    parser.add_argument("--camvid", type=Path, default=data_root() / "camvid")
     parser.add_argument("--heights", default="360,480,600,720")
     parser.add_argument("--stride", type=int, default=1)
     args = parser.parse_args()

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import torch
+from selgan.datasets import data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--reference", action="append", default=[], help="a shipped model to score on the same frames")
     parser.add_argument("--preserve", help="evaluate selectively (e.g. 'default'); global otherwise")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "camvid")
+    parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--stride", type=int, default=4)
     parser.add_argument("--offset", type=int, default=2)
     parser.add_argument("--segmenter", default="camvid-seg")

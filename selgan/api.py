@@ -18,7 +18,7 @@ from selgan.imageio import ImageLike, load_mask, load_rgb
 from selgan.labels.vocab import Vocabulary
 from selgan.segment import SegMap, get_segmenter
 from selgan.segment.labelfile import check_labels, read_label_png
-from selgan.select import class_order, painted_latent_mask, resolve_classes
+from selgan.select import PreserveSet, class_order, painted_latent_mask, parse_preserve, resolve_classes
 
 LabelsLike = SegMap | str | os.PathLike | np.ndarray | Image.Image
 
@@ -64,8 +64,10 @@ class Codec:
     ) -> Bitstream:
         """Compress an image.
 
-        preserve: class names/ids to keep faithfully (the rest is synthesised from the label map), or
-            "default" for the model's own set (default_preserve, e.g. people, cars, bicyclists, signs);
+        preserve: class names/ids to keep faithfully (the rest is synthesised from the label map), as a list
+            or a comma-separated string; or a keyword: "default" (the model's own set, default_preserve, e.g.
+            people, cars, bicyclists, signs), "all" (global), "nothing" (fully generative: the label map only),
+            "all-but:sky,road" (selgan.select.parse_preserve);
         mask: painted preserve mask (nonzero = keep), coded as its own stream; neither: global mode.
         labels: the image's label map (SegMap, or path/array/PIL of ids in the model's vocabulary);
             by default the model's segmenter labels the image.
@@ -83,19 +85,17 @@ class Codec:
                 raise BudgetError("a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask")
             budget = budget_bytes(max_bytes, target_bpp, *size)
             return self._compress_to_budget(rgb, labels, seed, budget, priority)
+        chosen = self.preserve_set(preserve)
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
-        class_ids = None
-        preserve = self.expand_preserve(preserve)
-        if preserve is not None:
-            class_ids = self.class_ids(preserve)
-            if not class_ids:
-                raise ImageError("the preserve set is empty; pass preserve=None for global compression")
-            if label_map is None:
-                raise ImageError(f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…")
+        if not chosen.whole and label_map is None:
+            raise ImageError(f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…")
+        latent_grid = padded_shape(*rgb.shape[:2])
         latent_mask = None
         if mask is not None:
-            latent_mask = painted_latent_mask(load_mask(mask), size, padded_shape(*rgb.shape[:2]), LATENT_STRIDE)
-        coded = self.model.compress(rgb, label_map, class_ids, latent_mask, seed)
+            latent_mask = painted_latent_mask(load_mask(mask), size, latent_grid, LATENT_STRIDE)
+        elif chosen.nothing:  # no cell coded: a mask of none, so the file is selective with only the label map
+            latent_mask = np.zeros((latent_grid[0] // LATENT_STRIDE, latent_grid[1] // LATENT_STRIDE), dtype=bool)
+        coded = self.model.compress(rgb, label_map, None if chosen.whole else chosen.classes, latent_mask, seed)
         return Bitstream.of(coded, self.model_id, self.weights_hash)
 
     def rate_ladder(self, rgb: np.ndarray, label_map: np.ndarray, seed: int,
@@ -149,7 +149,7 @@ class Codec:
         from selgan import zoo
 
         names = [n for n, s in zoo.specs("codec").items() if s.segmenter == self.segmenter]
-        family = [_shared(name) for name in names]
+        family = [shared(name) for name in names]
         return [c for c in family if c.model.vocab.name == self.model.vocab.name]
 
     @staticmethod
@@ -165,17 +165,9 @@ class Codec:
         self.check_identity(bitstream)
         return Image.fromarray(self.model.decompress(bitstream))
 
-    def expand_preserve(self, preserve: Sequence[str | int] | str | None) -> list[str | int] | None:
-        """A preserve argument as a list: "default" is the model's own set, a string is comma-separated."""
-        if preserve is None:
-            return None
-        if isinstance(preserve, str):
-            if preserve.strip() == "default":
-                if not self.default_preserve:
-                    raise ImageError(f"{self.model_id} has no default preserve set: name the classes")
-                return list(self.default_preserve)
-            return [p for p in preserve.split(",") if p.strip()]
-        return list(preserve)
+    def preserve_set(self, preserve: Sequence[str | int] | str | None) -> PreserveSet:
+        """A preserve argument in this model's vocabulary (see compress; selgan.select.parse_preserve)."""
+        return parse_preserve(preserve, self.model.vocab, self.default_preserve, self.model_id)
 
     def check_identity(self, bitstream: Bitstream) -> None:
         """BitstreamError unless the file was made with exactly these weights."""
@@ -229,7 +221,7 @@ def load(name: str) -> Codec:
 _LOADED: dict[tuple[Path, str], Codec] = {}  # by (manifest in use, model name)
 
 
-def _shared(name: str) -> Codec:
+def shared(name: str) -> Codec:
     """A loaded codec shared by everything in this process (models are read-only once loaded)."""
     from selgan.zoo import manifest_path
 
@@ -242,7 +234,7 @@ def _shared(name: str) -> Codec:
 def codec_for(bitstream: Bitstream) -> Codec:
     """The installed codec a file names (BitstreamError when it is not available)."""
     try:
-        return _shared(bitstream.model_id)
+        return shared(bitstream.model_id)
     except ModelNotFoundError as exc:
         raise BitstreamError(f"file needs model {bitstream.model_id!r}, which is not available: {exc}") from None
 

@@ -6,6 +6,7 @@ only move up the ladder, so it never preserves less; files are measured, never e
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,31 @@ class Rung:
     description: str
     make: Callable[[], Bitstream]
     floor: Callable[[], int]  # bytes the file has at least, known without coding it
+
+
+def parse_budget(text: str | int | float | None) -> int | None:
+    """A byte budget as people write it: '1500', '1,500 B', '1.5 KB' (1000 bytes), '2 KiB' (1024) -> bytes;
+    empty or None -> None. BudgetError for anything else, or for less than one byte."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return _positive_budget(int(text), str(text))
+    s = str(text).strip().replace("_", "").replace(" ", "")
+    if not s:
+        return None
+    s = re.sub(r"^(\d{1,3}(?:,\d{3})+)(?=\D|$)", lambda m: m.group(1).replace(",", ""), s).replace(",", ".")
+    match = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)(b|bytes?|kb|k|kib|kbytes?)?", s, re.IGNORECASE)
+    if not match:
+        raise BudgetError(f"“{text}” is not a byte budget: write a number of bytes (1500) or kilobytes (1.5 KB).")
+    unit = (match.group(2) or "b").lower()
+    factor = 1024 if unit == "kib" else 1000 if unit.startswith("k") else 1
+    return _positive_budget(int(float(match.group(1)) * factor), str(text))
+
+
+def _positive_budget(value: int, text: str) -> int:
+    if value < 1:
+        raise BudgetError(f"“{text}” is not a byte budget: it must be at least 1 byte.")
+    return value
 
 
 def budget_bytes(max_bytes: int | None, target_bpp: float | None, width: int, height: int) -> int:

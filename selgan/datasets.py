@@ -1,17 +1,37 @@
 """Dataset readers: (image, label file) pairs from Cityscapes, CamVid or plain-folder layouts.
 
-Shared by training, evaluation and the command line; reading pixels and augmenting are their business.
+Shared by training, evaluation and the command line; `read_frame` reads one evaluation frame the one way
+both evaluations (codecs, segmenters) resize and map it; augmenting is training's business.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from selgan.errors import SelganError
+from selgan.registry import Registry
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 Pair = tuple[Path, Path | None]
+
+
+def data_root() -> Path:
+    """Where datasets live: $SELGAN_DATA, else ../shared/data beside this source checkout (the documented dev setup)."""
+    if os.environ.get("SELGAN_DATA"):
+        return Path(os.environ["SELGAN_DATA"]).expanduser()
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def data_path(path: str | Path) -> Path:
+    """A dataset path as configs and defaults write it: absolute, or relative to the working folder when it
+    starts with ./ or ../ (as typed on a command line), else under data_root() ('camvid' -> $SELGAN_DATA/camvid)."""
+    text = str(path)
+    if Path(text).is_absolute() or text.startswith(("./", "../", "~")):
+        return Path(text).expanduser()
+    return data_root() / text
 
 
 def camvid_pairs(root: str | Path, split: str) -> list[Pair]:
@@ -48,7 +68,35 @@ def unlabelled_pairs(root: str | Path, split: str = "") -> list[Pair]:
     return [(image, None) for image in _images_in(_folder(base, "a folder of photos"))]
 
 
-LAYOUTS = {"camvid": camvid_pairs, "cityscapes": cityscapes_pairs, "folder": folder_pairs}
+LAYOUTS: Registry = Registry("data layout")  # name -> pairs(root, split)
+for _name, _reader in (("camvid", camvid_pairs), ("cityscapes", cityscapes_pairs), ("folder", folder_pairs)):
+    LAYOUTS.register(_name)(_reader)
+
+
+def read_frame(image_path: Path, label_path: Path | None, mapping, size: tuple[int, int] | None = None
+               ) -> tuple[np.ndarray, np.ndarray | None]:
+    """An RGB frame and its label ids mapped into a vocabulary (`mapping`: ids -> ids), both resized to
+    size=(width, height) when given (image bicubic, labels nearest); labels None without a label file."""
+    image = Image.open(image_path).convert("RGB")
+    labels = None if label_path is None else Image.open(label_path)
+    if size:
+        image = image.resize(size, Image.BICUBIC)
+        labels = None if labels is None else labels.resize(size, Image.NEAREST)
+    mapped = None if labels is None else mapping(np.asarray(labels).astype(np.int64))
+    return np.asarray(image), mapped
+
+
+def parse_size(value: str | None) -> tuple[int, int] | None:
+    """'1024x512' -> (1024, 512); empty -> None; SelganError for anything else."""
+    if not value:
+        return None
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise SelganError(f"--size must look like 1024x512, got {value!r}") from None
+    if width < 1 or height < 1:
+        raise SelganError(f"--size must be positive, got {value!r}")
+    return width, height
 
 
 def _folder(path: Path, expected: str) -> Path:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-import selgan
-from selgan.eval.baselines import BASELINES, code_at_budget
 from selgan.imageio import load_rgb, save_png_atomic, write_atomic
 from selgan.metrics import psnr
+from selgan.pipeline import Pipeline, best_classical, decode
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEMO_IMAGE = ASSETS / "dashcam.png"  # comma2k19 (MIT, see assets/comma2k19_LICENSE.txt), bonnet cropped
@@ -22,34 +20,15 @@ DOCS_FIGURE = Path(__file__).resolve().parent.parent / "docs" / "demo.png"
 
 def run(codec_name: str, image: np.ndarray, out: Path, stem: str, preserve: list[str] | None) -> dict:
     """Compress, write the .sgc, decode it from disk; sizes, quality and times."""
-    codec = selgan.load(codec_name)
-    start = time.perf_counter()
-    bitstream = codec.compress(image, preserve=preserve)
-    encoded = time.perf_counter()
+    bitstream, encode_s = Pipeline(codec_name).compress(image, preserve=preserve)
     sgc = out / f"{stem}.sgc"
     write_atomic(sgc, bitstream.to_bytes())
-    decode_start = time.perf_counter()
-    reconstruction = np.asarray(selgan.decompress(sgc))
-    decoded = time.perf_counter()
-    save_png_atomic(out / f"{stem}.png", Image.fromarray(reconstruction))
+    decoded = decode(sgc.read_bytes())
+    save_png_atomic(out / f"{stem}.png", Image.fromarray(decoded.reconstruction))
     return {"name": stem, "model": codec_name, "bytes": sgc.stat().st_size, "bpp": bitstream.bpp,
-            "streams": bitstream.stream_sizes(), "psnr": psnr(image, reconstruction), "image": reconstruction,
-            "mask": codec.preserved_mask(bitstream) if preserve else None,
-            "encode_s": encoded - start, "decode_s": decoded - decode_start}
-
-
-def best_classical(image: np.ndarray, budget: int) -> dict:
-    """WebP and AVIF at full, 1/2 and 1/4 size, each at its best quality within the budget; the highest PSNR wins."""
-    best = None
-    for name in ("webp", "avif"):
-        for scale in (1, 2, 4):
-            result = code_at_budget(BASELINES[name], image, budget, scale)
-            if result.reconstruction is None:
-                continue
-            score = psnr(image, result.reconstruction)
-            if best is None or score > best["psnr"]:
-                best = {"name": result.label, "bytes": result.num_bytes, "psnr": score, "image": result.reconstruction}
-    return best
+            "streams": bitstream.stream_sizes(), "psnr": psnr(image, decoded.reconstruction),
+            "image": decoded.reconstruction, "mask": decoded.preserved if preserve else None,
+            "encode_s": encode_s, "decode_s": decoded.seconds}
 
 
 def comparison(image: np.ndarray, panels: list[tuple[str, np.ndarray, np.ndarray | None]], path: Path) -> None:
@@ -86,7 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     pixels = image.shape[0] * image.shape[1]
     results = [run(args.global_model, image, args.output, "dashcam_global", None),
                run(args.selective_model, image, args.output, "dashcam_selective", args.preserve.split(","))]
-    classical = best_classical(image, results[0]["bytes"])
+    found = best_classical(image, results[0]["bytes"])
+    classical = found and {"name": found.label, "bytes": found.num_bytes, "image": found.reconstruction,
+                           "psnr": psnr(image, found.reconstruction)}
     panels = [(f"original {image.shape[1]}x{image.shape[0]}", image, None)]
     panels += [(f"selgan {r['model']}{' (preserved: ' + args.preserve + ')' if r['mask'] is not None else ''}: "
                 f"{r['bytes']} B, {r['bpp']:.3f} bpp, {r['psnr']:.1f} dB", r["image"], r["mask"]) for r in results]

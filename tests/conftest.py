@@ -10,8 +10,10 @@ import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from selgan.datasets import data_root  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data"
+DATA = data_root()  # $SELGAN_DATA, else ../shared/data beside the checkout
 CAMVID = DATA / "camvid"
 TINY_CONFIG = dict(
     latent_channels=4, encoder_widths=(8, 8, 8, 16), generator_width=16, generator_blocks=1,

@@ -16,22 +16,23 @@ from PIL import Image
 gr = pytest.importorskip("gradio")
 
 import selgan  # noqa: E402
-from selgan.cli import load_app_module  # noqa: E402
+from selgan.app import compare, handlers, layout, messages, views  # noqa: E402
+from selgan.app import session as app_session  # noqa: E402
+from selgan.api import shared  # noqa: E402
 from selgan.cli import main as cli_main  # noqa: E402
 from selgan.errors import ImageError  # noqa: E402
-from selgan.eval.baselines import BaselineCodec, code_at_budget  # noqa: E402
+from selgan.baselines import BaselineCodec, code_at_budget  # noqa: E402
 from selgan.imageio import load_rgb  # noqa: E402
 from selgan.metrics import psnr  # noqa: E402
 from selgan.segment import SegMap  # noqa: E402
 
-app = load_app_module()
 MODEL = "tiny-test"
 CLASS_NAME = re.compile(r"\b[A-Z]\w*(Error|Exception)\b")  # e.g. UnidentifiedImageError
 
 
 @pytest.fixture()
 def view(use_tiny_zoo, val_frame):
-    return app.on_image(str(val_frame[0]), MODEL, None)
+    return handlers.on_image(str(val_frame[0]), MODEL, None)
 
 
 @pytest.fixture()
@@ -72,26 +73,26 @@ def test_unsure_labels_are_hatched_and_named():
     confidence[:, 32:] = 0.2  # the segmenter doubts the right half
     rgb = np.full((64, 64, 3), 90, np.uint8)
     segmap = SegMap(labels, vocab, confidence)
-    flagged = np.asarray(app.segmentation_view(rgb, segmap))
+    flagged = np.asarray(views.segmentation_view(rgb, segmap))
     plain_overlay = np.asarray(segmap.overlay(rgb))
     changed = (flagged != plain_overlay).any(-1)
     assert not changed[:, :32].any() and 0.2 < changed[:, 32:].mean() < 0.6  # stripes over the unsure half only
-    legend = app.legend_html(segmap)
+    legend = views.legend_html(segmap)
     assert "Hatched" in legend and "50% of the image" in legend
     assert f"{vocab.class_names[3]} <b>50.0%</b>" in legend and "100% unsure" in legend
     certain = SegMap(labels, vocab, None)
-    assert "Hatched" not in app.legend_html(certain) and np.array_equal(app.segmentation_view(rgb, certain),
+    assert "Hatched" not in views.legend_html(certain) and np.array_equal(views.segmentation_view(rgb, certain),
                                                                          certain.overlay(rgb))
 
 
 def test_tiny_classes_are_not_shown_as_zero_percent(use_tiny_zoo):
-    assert app.share_text(0.0) == "<1%" and app.share_text(0.003) == "<1%" and app.share_text(0.006) == "1%"
-    assert app.share_text(0.0004, 1) == "<0.1%" and app.share_text(0.012, 1) == "1.2%"
-    codec = app.shared_codec(MODEL)
+    assert views.share_text(0.0) == "<1%" and views.share_text(0.003) == "<1%" and views.share_text(0.006) == "1%"
+    assert views.share_text(0.0004, 1) == "<0.1%" and views.share_text(0.012, 1) == "1.2%"
+    codec = shared(MODEL)
     labels = np.zeros((100, 100), np.int64)
     car = codec.class_names.index("Car")
     labels[:3, :10] = car  # 0.3% of the image
-    choices = {value: label for label, value in app.class_choices(codec, SegMap(labels, codec.vocabulary))}
+    choices = {value: label for label, value in views.class_choices(codec, SegMap(labels, codec.vocabulary))}
     assert choices["Car"] == "Car (<1%)" and choices[codec.class_names[0]] == f"{codec.class_names[0]} (100%)"
     assert choices["Road"] == "Road" and not any("(0%)" in label for label in choices.values())
 
@@ -100,7 +101,7 @@ def test_huge_images_are_downscaled_below_the_limit(use_tiny_zoo, tmp_path):
     path = tmp_path / "big.png"
     Image.fromarray(np.full((400, 1000, 3), 120, np.uint8)).save(path)
     with pytest.warns(UserWarning, match="big.png is 1000×400; it was downscaled"):
-        state = app.on_image(str(path), MODEL, None, max_pixels=100_000).session
+        state = handlers.on_image(str(path), MODEL, None, max_pixels=100_000).session
     height, width = state.rgb.shape[:2]
     assert height * width <= 100_000 and abs(width / height - 2.5) < 0.05
 
@@ -110,7 +111,7 @@ def test_too_small_images_get_a_clear_message(use_tiny_zoo, tmp_path, size):
     path = tmp_path / "dot.png"
     Image.fromarray(np.zeros((size[1], size[0], 3), np.uint8)).save(path)
     with pytest.raises(gr.Error) as failure:
-        app.on_image(str(path), MODEL, None)
+        handlers.on_image(str(path), MODEL, None)
     assert message(failure) == f"dot.png is {size[0]}×{size[1]} pixels: selgan needs at least 16×16."
 
 
@@ -119,7 +120,7 @@ def test_non_image_upload_is_one_plain_error(use_tiny_zoo, tmp_path):
     path = tmp_path / "holiday.png"
     path.write_text("not an image")
     with pytest.raises(gr.Error) as failure:
-        app.on_image(str(path), MODEL, None)
+        handlers.on_image(str(path), MODEL, None)
     text = message(failure)
     assert text.startswith("holiday.png: not a readable image")
     assert str(tmp_path) not in text and "/" not in text and not CLASS_NAME.search(text)
@@ -140,63 +141,63 @@ def test_imageio_messages_name_no_exception_classes(tmp_path):
 
 
 def test_plain_messages_drop_server_paths():
-    assert app.plain("/tmp/gradio/2f0a/holiday.png: not a readable image") == "holiday.png: not a readable image"
-    assert app.plain("file /srv/zoo/x.safetensors is missing") == "file x.safetensors is missing"
+    assert messages.plain("/tmp/gradio/2f0a/holiday.png: not a readable image") == "holiday.png: not a readable image"
+    assert messages.plain("file /srv/zoo/x.safetensors is missing") == "file x.safetensors is missing"
     for untouched in ("JPEG at 1/4 size", "people/vehicles", "see https://example.org/a/b", "1,000 B"):
-        assert app.plain(untouched) == untouched
+        assert messages.plain(untouched) == untouched
 
 
 def test_unexpected_errors_are_reported_without_internals(use_tiny_zoo, val_frame, monkeypatch):
     def broken(name):
         raise RuntimeError("boom in /srv/selgan/secret.py")
 
-    monkeypatch.setattr(app, "shared_codec", broken)
+    monkeypatch.setattr(handlers, "shared", broken)
     with pytest.raises(gr.Error) as failure:
-        app.on_image(str(val_frame[0]), MODEL, None)
+        handlers.on_image(str(val_frame[0]), MODEL, None)
     text = message(failure)
     assert text.startswith("Something went wrong while reading and segmenting the image")
     assert "RuntimeError" not in text and "/srv" not in text and "boom" not in text
 
 
 # ---- choosing what to preserve ---------------------------------------------------------------------
-def test_presets_follow_the_vocabulary():
-    names = ["Sky", "Building", "Road", "Car", "Pedestrian", "Bicyclist", "Tree"]
-    assert app.preset_classes("people and vehicles", names) == ["Car", "Pedestrian", "Bicyclist"]
-    assert app.preset_classes("everything but sky and road", names) == ["Building", "Car", "Pedestrian",
-                                                                         "Bicyclist", "Tree"]
-    assert app.preset_classes("nothing — fully generative", names) == []
-    assert app.preset_classes("everything — global", names) == names
+def test_presets_follow_the_vocabulary(use_tiny_zoo):
+    codec = shared(MODEL)
+    names = views.selectable_names(codec)
+    assert views.preset_classes("people and vehicles", codec) == ["Car", "Pedestrian", "Bicyclist"]
+    assert views.preset_classes("everything but sky and road", codec) == [n for n in names if n not in ("Sky", "Road")]
+    assert views.preset_classes("nothing — fully generative", codec) == []
+    assert views.preset_classes("everything — global", codec) == names
 
 
 def test_strokes_take_the_nearest_brush_colour(use_tiny_zoo):
-    codec = app.shared_codec(MODEL)
+    codec = shared(MODEL)
     layer = np.zeros((32, 48, 4), np.uint8)
     layer[:8, :8] = (10, 250, 5, 255)  # near the keep colour
     layer[8:16, :8] = (250, 0, 250, 200)  # synthesise
     car = codec.class_names.index("Car")
     layer[16:24, :8] = (*codec.model.vocab.palette()[car], 255)
     layer[24:, :8] = (0, 255, 0, 40)  # too transparent to count
-    strokes = app.read_strokes({"layers": [layer]}, (48, 32), codec)
+    strokes = handlers.read_strokes({"layers": [layer]}, (48, 32), codec)
     assert strokes.add.sum() == 64 and strokes.remove.sum() == 64
     assert list(strokes.relabel) == [car] and strokes.relabel[car].sum() == 64
     # A canvas at another resolution is mapped onto the image.
-    scaled = app.read_strokes({"layers": [np.repeat(np.repeat(layer, 2, 0), 2, 1)]}, (48, 32), codec)
+    scaled = handlers.read_strokes({"layers": [np.repeat(np.repeat(layer, 2, 0), 2, 1)]}, (48, 32), codec)
     assert scaled.add.sum() == 64
 
 
 def test_selection_modes(session):
-    codec = app.shared_codec(MODEL)
+    codec = shared(MODEL)
     segmap = session.segmaps["tiny-seg"]
-    none = app.read_strokes(None, segmap.size, codec)
-    assert app.selection([n for _, n in app.selectable(codec)], none, segmap, codec)[0] == {}
-    assert app.selection(["Car"], none, segmap, codec)[0] == {"preserve": ["Car"]}
+    none = handlers.read_strokes(None, segmap.size, codec)
+    assert handlers.selection([n for _, n in views.selectable(codec)], none, segmap, codec)[0] == {}
+    assert handlers.selection(["Car"], none, segmap, codec)[0] == {"preserve": ["Car"]}
     with pytest.warns(UserWarning, match="Nothing is selected"):
-        kwargs, how = app.selection([], none, segmap, codec)
-    assert not kwargs["mask"].any() and "fully generative" in how
+        kwargs, how = handlers.selection([], none, segmap, codec)
+    assert kwargs == {"preserve": "nothing"} and "fully generative" in how
     add = np.zeros(segmap.labels.shape, bool)
     add[:16, :16] = True
-    strokes = app.Strokes(add=add, remove=segmap.labels == segmap.labels[200, 200], relabel={})
-    kwargs, _ = app.selection(["Road"], strokes, segmap, codec)
+    strokes = handlers.Strokes(add=add, remove=segmap.labels == segmap.labels[200, 200], relabel={})
+    kwargs, _ = handlers.selection(["Road"], strokes, segmap, codec)
     road = segmap.labels == codec.class_names.index("Road")
     expected = (road | add) & ~strokes.remove
     assert np.array_equal(kwargs["mask"], expected)
@@ -204,14 +205,14 @@ def test_selection_modes(session):
 
 # ---- compress: selgan's result first, then the classical codecs ----------------------------------------
 def test_compress_shows_the_decoded_file_then_the_comparison(session, tmp_path):
-    result = app.on_compress(session, MODEL, ["Car", "Road"], None, 7, tmp_path)
+    result = handlers.on_compress(session, MODEL, ["Car", "Road"], None, 7, tmp_path)
     data = Path(result.download).read_bytes()
     bitstream = selgan.Bitstream.from_bytes(data)
     stats = result.stats
     assert bitstream.seed == 7 and f"**{len(data):,} B**" in stats and f"{bitstream.bpp:.4f} bpp" in stats
     recon = np.asarray(selgan.decompress(data))
     assert np.array_equal(recon, result.slider[1]) and result.slider[0] is session.rgb
-    preserved = app.shared_codec(MODEL).preserved_mask(data)
+    preserved = shared(MODEL).preserved_mask(data)
     assert np.asarray(result.mask).shape == (360, 480, 3)
     # Truthful words and the preserved region's quality.
     assert "coded at the model's rate" in stats and "painted from the label map" in stats
@@ -219,8 +220,8 @@ def test_compress_shows_the_decoded_file_then_the_comparison(session, tmp_path):
     assert f"| PSNR (preserved region) | {psnr(session.rgb, recon, preserved):.2f} dB |" in stats
     assert f"{len(data):,} B" in result.status
     # The comparison comes after, from the session's result, row by row: the same region measured for every codec.
-    steps = list(app.on_compare(session))
-    assert len(steps) == 1 + len(app.COMPARE_WITH)
+    steps = list(handlers.on_compare(session))
+    assert len(steps) == 1 + len(compare.COMPARE_WITH)
     first = steps[0][0].splitlines()
     assert first[2].startswith("| **selgan**") and all("coding…" in line for line in first[3:]) and not steps[0][1]
     table, gallery = steps[-1]
@@ -235,39 +236,39 @@ def test_compress_shows_the_decoded_file_then_the_comparison(session, tmp_path):
         row = next(line for line in lines if line.startswith(f"| {label} |"))
         assert f"{psnr(session.rgb, image, preserved):.2f} dB" in row
     # A class painted over the segmentation changes the stored label map.
-    codec = app.shared_codec(MODEL)
+    codec = shared(MODEL)
     layer = np.zeros((360, 480, 4), np.uint8)
     layer[:, :240] = (*codec.model.vocab.palette()[codec.class_names.index("Tree")], 255)
-    relabelled = app.on_compress(session, MODEL, ["Car"], {"layers": [layer]}, 7, tmp_path)
+    relabelled = handlers.on_compress(session, MODEL, ["Car"], {"layers": [layer]}, 7, tmp_path)
     assert Path(relabelled.download).read_bytes() != data
 
 
 def test_a_new_image_drops_the_old_result(use_tiny_zoo, session, val_frame, tmp_path):
-    app.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
-    assert session.result is not None and app.on_compare(session) is not None
-    fresh = app.on_image(str(val_frame[0]), MODEL, session).session
+    handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
+    assert session.result is not None and handlers.on_compare(session) is not None
+    fresh = handlers.on_image(str(val_frame[0]), MODEL, session).session
     assert fresh is not session and fresh.result is None
-    assert app.on_compare(fresh) is None  # a comparison queued behind the new image shows nothing old
-    assert app.on_image(None, MODEL, fresh).session.rgb is None  # cleared input: an empty session
+    assert handlers.on_compare(fresh) is None  # a comparison queued behind the new image shows nothing old
+    assert handlers.on_image(None, MODEL, fresh).session.rgb is None  # cleared input: an empty session
     session.replaced = True  # what the page's clear step marks: no comparison for the old image any more
-    assert app.on_compare(session) is None
+    assert handlers.on_compare(session) is None
 
 
 def test_compress_without_an_image_says_so(use_tiny_zoo, tmp_path):
     with pytest.raises(gr.Error, match="Upload or pick an image"):
-        app.on_compress(None, MODEL, [], None, 0, tmp_path)
+        handlers.on_compress(None, MODEL, [], None, 0, tmp_path)
 
 
 def test_classical_files_are_found_once_per_image_and_size(session, tmp_path, monkeypatch):
-    app.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
+    handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
     searches = []
-    real = app.best_baseline
-    monkeypatch.setattr(app, "best_baseline", lambda *args: searches.append(args[0]) or real(*args))
-    first = list(app.on_compare(session))[-1]
-    assert sorted(searches) == sorted(app.COMPARE_WITH)
-    app.on_compress(session, MODEL, ["Car"], None, 1, tmp_path)  # another seed: the same file size
-    again = list(app.on_compare(session))[-1]
-    assert len(searches) == len(app.COMPARE_WITH)
+    real = compare.best_baseline
+    monkeypatch.setattr(compare, "best_baseline", lambda *args: searches.append(args[0]) or real(*args))
+    first = list(handlers.on_compare(session))[-1]
+    assert sorted(searches) == sorted(compare.COMPARE_WITH)
+    handlers.on_compress(session, MODEL, ["Car"], None, 1, tmp_path)  # another seed: the same file size
+    again = list(handlers.on_compare(session))[-1]
+    assert len(searches) == len(compare.COMPARE_WITH)
     assert again[0].splitlines()[3:] == first[0].splitlines()[3:]  # the same classical rows, not searched again
 
 
@@ -293,63 +294,63 @@ def test_baseline_search_stops_early_and_finds_the_same_files():
 @pytest.mark.parametrize("text, expected", [("1500", 1500), ("1,500 B", 1500), ("1.5 KB", 1500), ("1,5 kb", 1500),
                                             ("2 KiB", 2048), (" 800 bytes ", 800), ("", None), (None, None)])
 def test_budget_box_reads_bytes_or_kilobytes(text, expected):
-    assert app.parse_budget(text) == expected
+    assert messages.parse_budget(text) == expected
 
 
 @pytest.mark.parametrize("text", ["lots", "0", "-5", "1.5 MB", "0.0001 KB"])
 def test_bad_budgets_are_one_clear_message(text):
     with pytest.raises(gr.Error, match="is not a byte budget"):
-        app.parse_budget(text)
+        messages.parse_budget(text)
 
 
 def test_budget_ticks_what_it_affords_and_can_be_overridden(session, tmp_path):
-    ticks, model, note = app.on_budget(session, MODEL, "1 KB", 0)
+    ticks, model, note = handlers.on_budget(session, MODEL, "1 KB", 0)
     afforded = session.afforded
     assert afforded.bitstream.num_bytes <= 1000 and model["value"] == afforded.bitstream.model_id == MODEL
-    codec = app.shared_codec(MODEL)
-    expected = [n for i, n in app.selectable(codec) if i in afforded.bitstream.preserved_classes]
+    codec = shared(MODEL)
+    expected = [n for i, n in views.selectable(codec) if i in afforded.bitstream.preserved_classes]
     assert ticks["value"] == afforded.ticks == expected and expected  # the classes of the chosen rung
     assert "1,000 B** affords preserving" in note and f"{afforded.bitstream.num_bytes:,} B" in note
     # Compress as the budget chose: exactly its file, within the budget.
-    chosen = app.on_compress(session, MODEL, ticks["value"], None, 0, tmp_path, budget_text="1 KB")
+    chosen = handlers.on_compress(session, MODEL, ticks["value"], None, 0, tmp_path, budget_text="1 KB")
     data = Path(chosen.download).read_bytes()
     assert data == afforded.bitstream.to_bytes() and "1,000 B: fits" in chosen.stats
     # The same budget again (a click in and out of the box) changes nothing.
-    assert app.on_budget(session, MODEL, "1000", 0) == (gr.skip(), gr.skip(), gr.skip())
+    assert handlers.on_budget(session, MODEL, "1000", 0) == (gr.skip(), gr.skip(), gr.skip())
     # The user overrides the ticks: their choice is coded, and the stats say whether it still fits.
     session.overridden = True
-    every = [n for _, n in app.selectable(codec)][:-1]
+    every = [n for _, n in views.selectable(codec)][:-1]
     with pytest.warns(UserWarning, match="over the 1,000 B budget"):
-        mine = app.on_compress(session, MODEL, every, None, 0, tmp_path, budget_text="1 KB")
+        mine = handlers.on_compress(session, MODEL, every, None, 0, tmp_path, budget_text="1 KB")
     assert selgan.Bitstream.from_bytes(Path(mine.download).read_bytes()).num_bytes > 1000
     assert "over by" in mine.stats and "preserving" in mine.stats
     # Leaving the budget box unchanged keeps the override; pressing Enter in it applies the budget again.
-    assert app.on_budget(session, MODEL, "1 KB", 0, force=False) == (gr.skip(), gr.skip(), gr.skip())
+    assert handlers.on_budget(session, MODEL, "1 KB", 0, force=False) == (gr.skip(), gr.skip(), gr.skip())
     assert session.overridden
-    again, _, _ = app.on_budget(session, MODEL, "1 KB", 0)
+    again, _, _ = handlers.on_budget(session, MODEL, "1 KB", 0)
     assert again["value"] == expected and not session.overridden
     # A budget that fits the whole image ticks every class.
-    ticks, _, note = app.on_budget(session, MODEL, "100 KB", 0)
-    assert ticks["value"] == [n for _, n in app.selectable(codec)] and "the whole image" in note
+    ticks, _, note = handlers.on_budget(session, MODEL, "100 KB", 0)
+    assert ticks["value"] == [n for _, n in views.selectable(codec)] and "the whole image" in note
     assert session.overridden is False
 
 
 def test_an_impossible_budget_names_the_smallest_file(session, tmp_path):
     with pytest.warns(UserWarning, match="smallest for this image is"):
-        ticks, model, note = app.on_budget(session, MODEL, "5", 0)
+        ticks, model, note = handlers.on_budget(session, MODEL, "5", 0)
     assert ticks == gr.skip() and model == gr.skip() and re.search(r"smallest for this image is \d+ bytes", note)
     with pytest.raises(gr.Error, match=r"no file fits in 5 bytes: the smallest for this image is \d+ bytes"):
-        app.on_compress(session, MODEL, [], None, 0, tmp_path, budget_text="5")
-    assert app.on_budget(None, MODEL, "2 KB", 0)[2].startswith("Budget 2,000 B: pick an image")
+        handlers.on_compress(session, MODEL, [], None, 0, tmp_path, budget_text="5")
+    assert handlers.on_budget(None, MODEL, "2 KB", 0)[2].startswith("Budget 2,000 B: pick an image")
 
 
 # ---- the decode tab ---------------------------------------------------------------------------------------
 def test_decode_tab_shows_header_then_image(session, tmp_path):
-    path = app.on_compress(session, MODEL, ["Car"], None, 0, tmp_path).download
-    header = app.on_header(path)
+    path = handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path).download
+    header = handlers.on_header(path)
     assert "tiny-test" in header and "480×360" in header and "selective" in header and "Car" in header
-    assert np.array_equal(app.on_decode(path), np.asarray(selgan.decompress(Path(path).read_bytes())))
-    assert app.on_header(None) == "" and app.on_decode(None) is None  # a cleared upload clears the tab
+    assert np.array_equal(handlers.on_decode(path), np.asarray(selgan.decompress(Path(path).read_bytes())))
+    assert handlers.on_header(None) == "" and handlers.on_decode(None) is None  # a cleared upload clears the tab
 
 
 @pytest.mark.parametrize("payload, pattern", [
@@ -359,15 +360,15 @@ def test_decode_tab_shows_header_then_image(session, tmp_path):
 def test_bad_files_in_the_decode_tab(use_tiny_zoo, tmp_path, payload, pattern):
     path = tmp_path / "bad.sgc"
     path.write_bytes(payload)
-    for callback in (app.on_header, app.on_decode):
+    for callback in (handlers.on_header, handlers.on_decode):
         with pytest.raises(gr.Error, match=pattern) as failure:
             callback(str(path))
         assert str(tmp_path) not in message(failure)
 
 
 def test_session_folders_are_per_session(tmp_path):
-    a = app.session_dir(tmp_path, gr.Request(session_hash="abc123"))
-    b = app.session_dir(tmp_path, gr.Request(session_hash="../evil"))
+    a = app_session.session_dir(tmp_path, gr.Request(session_hash="abc123"))
+    b = app_session.session_dir(tmp_path, gr.Request(session_hash="../evil"))
     assert a != b and a.parent == tmp_path and b.parent == tmp_path
 
 
@@ -379,7 +380,7 @@ EVENTS = {"load_example", "clear_result", "load_image", "budget_for_image", "app
 
 
 def test_every_event_is_named_and_only_documented_ones_are_public(use_tiny_zoo, tmp_path):
-    blocks = app.build_app(workdir=tmp_path)
+    blocks = layout.build_app(workdir=tmp_path)
     dependencies = blocks.get_config_file()["dependencies"]
     names = [d["api_name"] for d in dependencies]
     assert sorted(names) == sorted(EVENTS)  # each named by us, none auto-numbered (`image_changed_1`, `lambda`)
@@ -395,7 +396,7 @@ def free_port() -> int:
 
 @pytest.fixture()
 def served(use_tiny_zoo, tmp_path):
-    blocks = app.build_app(workdir=tmp_path / "app")
+    blocks = layout.build_app(workdir=tmp_path / "app")
     port = free_port()
     blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, show_error=True)
     yield f"http://127.0.0.1:{port}/"
@@ -438,9 +439,11 @@ def test_concurrency_option(use_tiny_zoo, tmp_path, monkeypatch, capsys):
         cli_main(["app", "--concurrency", "0"])
     assert exit_code.value.code == 2 and "at least 1" in capsys.readouterr().err
     started = {}
-    monkeypatch.setattr(app, "main", lambda *args: started.setdefault("args", args))
+    import selgan.app
+
+    monkeypatch.setattr(selgan.app, "main", lambda *args: started.setdefault("args", args))
     assert cli_main(["app", "--concurrency", "3", "--port", "7999"]) == 0
     assert started["args"][-1] == 3 and started["args"][1] == 7999
-    blocks = app.build_app(workdir=tmp_path, concurrency=3)
-    model_jobs = [fn for fn in blocks.fns.values() if fn.concurrency_id == app.CPU]
+    blocks = layout.build_app(workdir=tmp_path, concurrency=3)
+    model_jobs = [fn for fn in blocks.fns.values() if fn.concurrency_id == layout.CPU]
     assert model_jobs and all(fn.concurrency_limit == 3 for fn in model_jobs)

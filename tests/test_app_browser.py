@@ -24,7 +24,7 @@ gr = pytest.importorskip("gradio")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
 
 import selgan  # noqa: E402
-from selgan.cli import load_app_module  # noqa: E402
+from selgan.app import layout  # noqa: E402
 from selgan.imageio import load_rgb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def workdir(tmp_path_factory) -> Path:
 def server(workdir):
     if not selgan.list_models():
         pytest.skip("no shipped codec models")
-    app = load_app_module().build_app(workdir=workdir)
+    app = layout.build_app(workdir=workdir)
     port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, show_error=True)
     yield f"http://127.0.0.1:{port}/"

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from selgan.eval.baselines import BASELINES, code_at_budget
+from selgan.baselines import BASELINES, code_at_budget
 from selgan.metrics import miou, msssim, psnr
 
 

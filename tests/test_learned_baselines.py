@@ -7,7 +7,7 @@ import torch
 
 from selgan.errors import BitstreamError, ModelNotFoundError, SelganError
 from selgan.eval import lpips_metric
-from selgan.eval.baselines import _learned, code_at_budget, get_baseline
+from selgan.baselines import _learned, code_at_budget, get_baseline
 from selgan.hyperprior import build, load, save
 from selgan.zoo import PRETRAINED_DIR, _read_manifest, sha256_file
 

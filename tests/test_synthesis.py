@@ -84,7 +84,7 @@ def test_discriminators_judge_side_by_side():
     assert image.grad.abs().sum() > 0  # the spectra are differentiable: the generator hears the critic
     single = build_discriminator(DiscriminatorConfig(kind="patch", base_width=8, scales=2, layers=2), 12, None)
     assert isinstance(single, MultiScaleDiscriminator)  # one member keeps its own state-dict keys
-    for kind, weights, message in [("patch+nope", (), "at most once"), ("patch+patch", (), "at most once"),
+    for kind, weights, message in [("patch+nope", (), "unknown discriminator 'nope'"), ("patch+patch", (), "at most once"),
                                    ("patch+fourier", (1.0,), "1 values for the 2 members")]:
         with pytest.raises(SelganError, match=message):
             build_discriminator(DiscriminatorConfig(kind=kind, weights=weights), 12, None)

@@ -8,19 +8,19 @@ from selgan.codec.quantizer import Quantizer
 from selgan.codec.spade import SemanticGenerator
 from selgan.config import CodecConfig
 from selgan.entropy import LatentContextModel
-from selgan.errors import SelganError
+from selgan.registry import Registry
 from selgan.labels.vocab import get_vocabulary
 
 # model.generator in a config: 'concat' (one-hot labels concatenated per stage; the first shipped models)
 # or 'spade' (spatially-adaptive normalisation from the label map, per-stage noise).
-GENERATORS = {"concat": Generator, "spade": SemanticGenerator}
+GENERATORS: Registry[type[nn.Module]] = Registry("model.generator")
+GENERATORS.register("concat")(Generator)
+GENERATORS.register("spade")(SemanticGenerator)
 
 
 def build_generator(kind: str, latent_channels: int, num_classes: int, width: int, blocks: int,
                     upsample_widths: tuple[int, ...], noise_channels: int) -> nn.Module:
     """A generator by its config name."""
-    if kind not in GENERATORS:
-        raise SelganError(f"unknown model.generator {kind!r}; choose from {', '.join(GENERATORS)}")
     return GENERATORS[kind](latent_channels, num_classes, width, blocks, upsample_widths, noise_channels)
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from selgan.eval.baselines import code_at_budget, get_baseline
+from selgan.baselines import code_at_budget, get_baseline
 from selgan.eval.lpips_metric import lpips_distance
 from selgan.metrics import miou, msssim, periodic_artefact, periodic_ratio, psnr, psnr_lowfreq
-from selgan.api import Codec, codec_for
+from selgan.api import Codec
+from selgan.pipeline import Pipeline, decode, region_psnr
 from selgan.errors import BudgetError
 from selgan.segment.base import Segmenter
 
@@ -50,15 +51,14 @@ def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, bas
         return rows + _baseline_rows(sample, baselines, scales, max_bytes, np.zeros(sample.image.shape[:2], bool),
                                      segmenter, codec, reference, {}), {}
     data = bitstream.to_bytes()
-    maker = codec_for(bitstream)
-    recon = np.asarray(maker.decompress(data))
-    mask = maker.preserved_mask(bitstream)
+    decoded = decode(data)
+    recon, mask = decoded.reconstruction, decoded.preserved
     reconstructions = {"selgan": recon}
     rows = [{**_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference), "model": bitstream.model_id}]
     if global_reference is not None:
-        other = global_reference.compress(sample.image, labels=sample.labels).to_bytes()
-        other_recon = np.asarray(global_reference.decompress(other))
-        rows[0]["global_ref_bytes"] = len(other)
+        other = Pipeline(global_reference).run(sample.image, labels=sample.labels)
+        other_recon = other.reconstruction
+        rows[0]["global_ref_bytes"] = other.num_bytes
         rows[0]["global_ref_psnr_preserved"] = psnr(sample.image, other_recon, mask)
         if segmenter is not None and sample.labels is not None and (~mask).any():
             vocab = codec.model.vocab  # the reference's own picture of what selgan synthesised here
@@ -96,9 +96,8 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
     h, w = sample.image.shape[:2]
     row = {
         "image": sample.name, "codec": label, "fits": True, "bytes": num_bytes, "bpp": num_bytes * 8 / (h * w),
-        "psnr": psnr(sample.image, recon), "psnr_lowfreq": psnr_lowfreq(sample.image, recon),
+        **region_psnr(sample.image, recon, mask), "psnr_lowfreq": psnr_lowfreq(sample.image, recon),
         "msssim": msssim(sample.image, recon),
-        "psnr_preserved": psnr(sample.image, recon, mask), "psnr_synthesised": psnr(sample.image, recon, ~mask),
         "msssim_preserved": msssim(sample.image, recon, mask), "msssim_synthesised": msssim(sample.image, recon, ~mask),
         "preserved_share": float(mask.mean()),
     }
@@ -226,7 +225,7 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
         columns.insert(columns.index("kid"), "lpips")
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for entry in summary:
-        cells = [_fmt(entry.get(c)) for c in columns]
+        cells = [format_value(entry.get(c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Means over the images where a codec fitted the byte budget (selgan's own file size);",
               "a baseline that cannot produce a file that small is counted as not fitting, not dropped.",
@@ -267,7 +266,8 @@ def _periodic_lines(summary: list[dict]) -> list[str]:
     return lines
 
 
-def _fmt(value) -> str:
+def format_value(value) -> str:
+    """A table cell: '—' for none, 4 decimals below 1, else 2."""
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -277,7 +277,7 @@ def _fmt(value) -> str:
 
 def quality_sweep(images: Sequence[np.ndarray], baselines: Sequence[str], scales: Sequence[int], steps: int = 6) -> list[dict]:
     """Each baseline over its quality range (not matched in size): mean bpp, PSNR and MS-SSIM per setting."""
-    from selgan.eval.baselines import _resize
+    from selgan.baselines import resize
 
     curves = []
     for name in baselines:
@@ -287,8 +287,8 @@ def quality_sweep(images: Sequence[np.ndarray], baselines: Sequence[str], scales
             for quality in np.unique(np.linspace(lo, lo + (hi - lo) * 0.6, steps).round().astype(int)):
                 bpps, psnrs, msssims = [], [], []
                 for image in images:
-                    data = codec.encode(_resize(image, scale, down=True), int(quality))
-                    recon = _resize(codec.decode(data), scale, down=False, size=image.shape[1::-1])
+                    data = codec.encode(resize(image, scale, down=True), int(quality))
+                    recon = resize(codec.decode(data), scale, down=False, size=image.shape[1::-1])
                     bpps.append(len(data) * 8 / (image.shape[0] * image.shape[1]))
                     psnrs.append(psnr(image, recon))
                     msssims.append(msssim(image, recon))

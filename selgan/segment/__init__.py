@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 from selgan.errors import SelganError
+from selgan.registry import Registry
 from selgan.imageio import ImageLike
 from selgan.segment.base import Segmenter
 from selgan.segment.labelfile import LabelFileSegmenter, read_label_png
@@ -14,26 +15,43 @@ from selgan.segment.segmap import ClassShare, SegMap
 from selgan.labels.vocab import CAMVID, Vocabulary, get_mapping, get_vocabulary, load_vocabulary
 
 DEFAULT_SEGMENTER = "camvid-seg"
-BACKENDS = ("builtin", "torchvision:<arch>", "detectron2", "file")
+# get_segmenter("NAME" or "NAME:ARGUMENT", **options): each backend takes the argument and the options it uses.
+BACKENDS: Registry = Registry("segmenter backend")
+
+
+@BACKENDS.register("builtin")
+def _builtin_backend(argument: str, name: str = DEFAULT_SEGMENTER, **_) -> Segmenter:
+    return _builtin(name)
+
+
+@BACKENDS.register("torchvision")
+def _torchvision_backend(argument: str, weights=None, **_) -> Segmenter:
+    from selgan.segment.torchvision_backend import TorchvisionSegmenter
+
+    if not argument:
+        raise SelganError("name the torchvision architecture: torchvision:<arch>, e.g. torchvision:deeplabv3_resnet50")
+    return TorchvisionSegmenter(argument, weights=weights)
+
+
+@BACKENDS.register("detectron2")
+def _detectron2_backend(argument: str, config=None, weights=None, label_vocab: str = "cityscapes_train", **_) -> Segmenter:
+    from selgan.segment.detectron2_backend import Detectron2Segmenter
+
+    if config is None or weights is None:
+        raise SelganError("the detectron2 backend needs config=<config.yaml> and weights=<model.pkl>")
+    return Detectron2Segmenter.from_config(config, weights, label_vocab)
+
+
+@BACKENDS.register("file")
+def _file_backend(argument: str, label_vocab: str = "camvid", label_dir=None, **_) -> Segmenter:
+    return LabelFileSegmenter(get_vocabulary(label_vocab), label_dir)
 
 
 def get_segmenter(backend: str = "builtin", **options) -> Segmenter:
-    """A segmenter by backend name; options go to that backend (weights=, config=, label_vocab=, label_dir=)."""
-    if backend == "builtin":
-        return _builtin(options.get("name", DEFAULT_SEGMENTER))
-    if backend.startswith("torchvision:"):
-        from selgan.segment.torchvision_backend import TorchvisionSegmenter
-
-        return TorchvisionSegmenter(backend.split(":", 1)[1], weights=options.get("weights"))
-    if backend == "detectron2":
-        from selgan.segment.detectron2_backend import Detectron2Segmenter
-
-        if "config" not in options or "weights" not in options:
-            raise SelganError("the detectron2 backend needs config=<config.yaml> and weights=<model.pkl>")
-        return Detectron2Segmenter.from_config(options["config"], options["weights"], options.get("label_vocab", "cityscapes_train"))
-    if backend == "file":
-        return LabelFileSegmenter(get_vocabulary(options.get("label_vocab", "camvid")), options.get("label_dir"))
-    raise SelganError(f"unknown segmenter backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    """A segmenter by backend name ('builtin', 'torchvision:<arch>', 'detectron2', 'file'); options go to that
+    backend (name=, weights=, config=, label_vocab=, label_dir=)."""
+    name, _, argument = backend.partition(":")
+    return BACKENDS[name](argument, **options)
 
 
 _CACHE: dict[tuple[str, str], Segmenter] = {}

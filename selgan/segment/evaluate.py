@@ -10,7 +10,6 @@ import numpy as np
 from selgan.segment.base import Segmenter
 from selgan.segment.labelfile import read_label_png
 from selgan.segment.metrics import confusion_matrix, iou_table
-from selgan.errors import SelganError
 from selgan.labels.vocab import Vocabulary, get_mapping
 
 
@@ -47,18 +46,14 @@ def labelled_frames(layout: str, root: str | Path, split: str, label_vocab: str,
     and the image is an RGB array."""
     from PIL import Image
 
-    from selgan.datasets import LAYOUTS
+    from selgan.datasets import LAYOUTS, read_frame
 
-    if layout not in LAYOUTS:
-        raise SelganError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
     mapping = get_mapping(label_vocab, vocab.name)
     for image_path, label_path in LAYOUTS[layout](root, split):
-        labels = Image.open(label_path)
         if size is None:
-            yield Path(image_path), mapping(np.asarray(labels).astype(np.int64))
-            continue
-        image = Image.open(image_path).convert("RGB").resize(size, Image.BICUBIC)
-        yield np.asarray(image), mapping(np.asarray(labels.resize(size, Image.NEAREST)).astype(np.int64))
+            yield Path(image_path), mapping(np.asarray(Image.open(label_path)).astype(np.int64))
+        else:
+            yield read_frame(image_path, label_path, mapping, size)
 
 
 def format_table(result: dict) -> str:

@@ -71,6 +71,15 @@ def _colors_to_ids(rgb: np.ndarray, vocab: Vocabulary, source: str) -> np.ndarra
 SEGMENT_SUFFIX = "_labels"  # `selgan segment` writes X_labels.png, so its output folder works as a label folder
 
 
+def label_file_in(image: Path, label_dir: Path) -> Path:
+    """The label file of an image in a folder of label PNGs (see label_path_for); SelganError naming both
+    names it looked for when there is none."""
+    candidate = label_path_for(image, label_dir)
+    if not candidate.is_file():
+        raise ImageError(f"{label_dir}: no label file {image.stem}.png or {image.stem}{SEGMENT_SUFFIX}.png for {image}")
+    return candidate
+
+
 def label_path_for(image: Path, label_dir: Path | None = None) -> Path:
     """Where the label file of an image is: label_dir/<stem>.png (or <stem>_labels.png, as `selgan segment`
     writes them), else Cityscapes or CamVid naming."""

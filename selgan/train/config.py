@@ -15,7 +15,7 @@ from selgan.errors import SelganError
 @dataclass(frozen=True)
 class DataConfig:
     layout: str = "camvid"  # camvid | cityscapes | folder
-    root: str = "../shared/data/camvid"
+    root: str = "camvid"  # absolute, ./- or ../-relative, else under the data root ($SELGAN_DATA)
     train_split: str = "train"
     val_split: str = "val"
     label_vocab: str = "camvid"  # vocabulary of the label files; mapped into the model's

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from selgan import zoo
-from selgan.datasets import LAYOUTS
+from selgan.datasets import LAYOUTS, data_root
 from selgan.hyperprior import build, save
 from selgan.imageio import load_rgb
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
@@ -117,7 +117,7 @@ def export(checkpoints: list[Path], out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data/camvid"))
+    parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--layout", default="camvid", choices=sorted(LAYOUTS))
     parser.add_argument("--split", default="train")
     parser.add_argument("--lmbda", type=float, default=0.0009, help="rate–distortion trade-off (CompressAI's λ)")

@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 
 from selgan.codec import CodecNetwork, build_network
 from selgan.errors import SelganError
+from selgan.registry import Registry
 from selgan.backbones import FeaturePyramid
 from selgan.gan.augment import DiffAugment
 from selgan.gan.discriminator import MultiScaleDiscriminator
@@ -28,7 +29,7 @@ from selgan.labels.vocab import get_mapping
 from selgan.train.checkpoint import load_checkpoint, set_rng_state
 from selgan.config import CodecConfig, from_dict
 from selgan.train.config import DiscriminatorConfig, TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
-from selgan.datasets import LAYOUTS, unlabelled_pairs
+from selgan.datasets import LAYOUTS, data_path, unlabelled_pairs
 from selgan.train.data import PairDataset
 from selgan.train.precision import amp_dtype
 from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
@@ -48,15 +49,14 @@ def build_datasets(cfg: TrainConfig, model: CodecNetwork) -> tuple[PairDataset, 
         segmenter = get_segmenter("builtin", name=data.segmenter)
         pairs_of = unlabelled_pairs
     else:
-        if data.layout not in LAYOUTS:
-            raise SelganError(f"unknown data layout {data.layout!r}; choose from {', '.join(LAYOUTS)}")
         pairs_of = LAYOUTS[data.layout]
     mapping = None if segmenter else get_mapping(data.label_vocab, model.vocab.name)
     common = dict(label_mapping=mapping, segmenter=segmenter, seed=cfg.optim.seed)
     scale = tuple(data.scale_range) if data.scale_range else None
-    train = PairDataset(pairs_of(data.root, data.train_split), data.crop, True, scale, model.vocab.ignore_id,
+    root = data_path(data.root)
+    train = PairDataset(pairs_of(root, data.train_split), data.crop, True, scale, model.vocab.ignore_id,
                         photometric=data.photometric, **common)
-    val = PairDataset(pairs_of(data.root, data.val_split), None, False, **common)
+    val = PairDataset(pairs_of(root, data.val_split), None, False, **common)
     return train, val
 
 
@@ -107,15 +107,19 @@ def _fourier(cfg: DiscriminatorConfig, num_classes: int, features: FeaturePyrami
 
 
 # disc.kind names one of these, or several joined by '+'.
-DISCRIMINATORS = {"patch": _patch, "projected": _projected, "fourier": _fourier}
+DISCRIMINATORS: Registry = Registry("discriminator")
+DISCRIMINATORS.register("patch")(_patch)
+DISCRIMINATORS.register("projected")(_projected)
+DISCRIMINATORS.register("fourier")(_fourier)
 
 
 def discriminator_members(cfg: DiscriminatorConfig) -> list[str]:
     """The member names of disc.kind ('projected+patch' -> ['projected', 'patch']), checked."""
     names = cfg.kind.split("+")
-    unknown = [name for name in names if name not in DISCRIMINATORS]
-    if unknown or len(set(names)) != len(names):
-        raise SelganError(f"disc.kind {cfg.kind!r}: use each of {', '.join(DISCRIMINATORS)} at most once, joined by '+'")
+    for name in names:
+        DISCRIMINATORS[name]  # an unknown name: one message listing the known ones
+    if len(set(names)) != len(names):
+        raise SelganError(f"disc.kind {cfg.kind!r}: name each discriminator at most once")
     if cfg.weights and len(cfg.weights) != len(names):
         raise SelganError(f"disc.weights has {len(cfg.weights)} values for the {len(names)} members of {cfg.kind!r}")
     return names

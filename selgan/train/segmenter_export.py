@@ -15,7 +15,7 @@ from selgan.segment.builtin import MAX_ENLARGE, WORKING_HEIGHT, load_segmenter, 
 from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
 from selgan.segment.smp_net import build_segnet
 from selgan.labels.vocab import CAMVID, get_mapping
-from selgan.datasets import LAYOUTS
+from selgan.datasets import LAYOUTS, data_root
 from selgan.train.data import PairDataset
 from selgan.train.segmenter import IGNORE, class_weights, logit_adjustment, network_config, network_state
 from selgan.zoo import sha256_file, update_manifest
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("weights", type=Path)
     parser.add_argument("--name", default="camvid-seg")
     parser.add_argument("-o", "--output", type=Path, default=Path("pretrained"))
-    parser.add_argument("--camvid", type=Path, default=Path("../shared/data/camvid"))
-    parser.add_argument("--cityscapes", type=Path, default=Path("../shared/data/cityscapes_sample"))
+    parser.add_argument("--camvid", type=Path, default=data_root() / "camvid")
+    parser.add_argument("--cityscapes", type=Path, default=data_root() / "cityscapes_sample")
     parser.add_argument("--soup", type=Path, nargs="*", default=[],
                         help="also average in these weights (same architecture, fine-tuned from one another)")
     parser.add_argument("--logit-adjustment", type=float, default=LOGIT_ADJUSTMENT,

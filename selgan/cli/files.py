@@ -1,0 +1,156 @@
+"""`selgan compress`, `decompress`, `info` and `models`: files in, files out."""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from selgan.cli.common import progress
+from selgan.errors import SelganError
+
+def _add_compress(sub) -> None:
+    p = sub.add_parser("compress", help="images -> .sgc files")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output file (one input) or folder")
+    p.add_argument("--model", default=None, help="pretrained model name (default: the manifest's default codec)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--preserve", help="comma-separated classes to keep faithfully, e.g. car,pedestrian; or "
+                                          "'default' (the model's own set), 'all' (global), 'nothing' (fully "
+                                          "generative), 'all-but:sky,road'")
+    group.add_argument("--mask", type=Path, help="painted preserve mask (PNG, nonzero = keep)")
+    group.add_argument("--max-bytes", help="byte budget per file (1500, 1.5KB, 2KiB): the most preserving file that fits "
+                                           "(classes in --priority order, then the whole image)")
+    group.add_argument("--target-bpp", help="budget in bits per pixel of each image, instead of --max-bytes")
+    p.add_argument("--priority", help="with a budget: comma-separated classes in the order they are kept "
+                                      "(default: the selective model's own, e.g. pedestrian,bicyclist,car,…)")
+    p.add_argument("--labels", type=Path, help="label PNG (one input) or folder of label PNGs named like the inputs")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthesised texture")
+    p.set_defaults(run=_compress)
+
+
+def _add_decompress(sub) -> None:
+    p = sub.add_parser("decompress", help=".sgc file -> image")
+    p.add_argument("input", type=Path, metavar="IN.sgc")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output image (PNG)")
+    p.set_defaults(run=_decompress)
+
+
+def _add_info(sub) -> None:
+    p = sub.add_parser("info", help="print a .sgc header and bytes per stream without decoding")
+    p.add_argument("input", type=Path, metavar="IN.sgc")
+    p.set_defaults(run=_info)
+
+
+def _add_models(sub) -> None:
+    p = sub.add_parser("models", help="list pretrained models")
+    p.set_defaults(run=_models)
+
+
+def _compress(args: argparse.Namespace) -> int:
+    from selgan.imageio import write_atomic
+    from selgan.pipeline import Pipeline, preserved_description
+
+    pipeline = Pipeline(args.model)
+    several = len(args.inputs) > 1 or args.output.is_dir()
+    if several:
+        if args.output.exists() and not args.output.is_dir():
+            raise SelganError(f"{args.output}: with several inputs, -o must be a folder")
+        args.output.mkdir(parents=True, exist_ok=True)
+    elif not args.output.parent.is_dir():
+        raise SelganError(f"{args.output.parent}: no such folder")
+    budget = _budget_options(args)
+    preserve = {} if budget else {"preserve": args.preserve or None, "mask": args.mask}
+    inputs = progress(args.inputs)
+    for path in inputs:
+        labels = _labels_for(path, args.labels, several)
+        bitstream, seconds = pipeline.compress(path, labels=labels, seed=args.seed, **preserve, **budget)
+        data = bitstream.to_bytes()
+        target = args.output / f"{path.stem}.sgc" if several else args.output
+        write_atomic(target, data)
+        sizes = " ".join(f"{k}={v}" for k, v in bitstream.stream_sizes().items())
+        line = f"{target}: {len(data)} bytes, {bitstream.bpp:.4f} bpp ({sizes}) in {seconds:.2f}s"
+        if budget:
+            line += f"; {bitstream.model_id}, preserved: {preserved_description(bitstream)}"
+        (inputs.write if hasattr(inputs, "write") else print)(line)
+    return 0
+
+
+def _budget_options(args: argparse.Namespace) -> dict:
+    """--max-bytes / --target-bpp / --priority as compress() keywords; one clear error for a bad value."""
+    from selgan.budget import parse_budget
+    from selgan.errors import BudgetError
+
+    if args.priority and not (args.max_bytes or args.target_bpp):
+        raise SelganError("--priority orders what a budget keeps: give --max-bytes or --target-bpp too")
+    options: dict = {}
+    if args.max_bytes is not None:
+        try:
+            options["max_bytes"] = parse_budget(args.max_bytes)
+        except BudgetError as exc:
+            raise SelganError(f"--max-bytes: {exc}") from None
+        if options["max_bytes"] is None:
+            raise SelganError("--max-bytes needs a number of bytes (1500) or kilobytes (1.5 KB)")
+    if args.target_bpp is not None:
+        try:
+            options["target_bpp"] = float(args.target_bpp)
+        except ValueError:
+            raise SelganError(f"--target-bpp must be a number of bits per pixel, got {args.target_bpp!r}") from None
+    if options and args.priority:
+        options["priority"] = [c.strip() for c in args.priority.split(",") if c.strip()]
+    return options
+
+
+def _labels_for(image: Path, labels: Path | None, several: bool) -> Path | None:
+    if labels is None:
+        return None
+    from selgan.segment.labelfile import label_file_in
+
+    if labels.is_dir():
+        return label_file_in(image, labels)
+    if several:
+        raise SelganError("with several inputs, --labels must be a folder of label PNGs named like the inputs")
+    return labels
+
+
+def _decompress(args: argparse.Namespace) -> int:
+    import selgan
+    from selgan.imageio import save_png_atomic
+
+    if not args.output.parent.is_dir():
+        raise SelganError(f"{args.output.parent}: no such folder")
+    start = time.perf_counter()
+    image = selgan.decompress(args.input)
+    save_png_atomic(args.output, image)
+    print(f"{args.output}: {image.width}×{image.height} in {time.perf_counter() - start:.2f}s")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from selgan.bitstream import Bitstream
+    from selgan.errors import ImageError
+
+    try:
+        data = args.input.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"{args.input}: cannot read ({exc.strerror})") from None
+    bs = Bitstream.from_bytes(data)
+    print(f"file:     {args.input} ({len(data)} bytes, {bs.bpp:.4f} bpp, format version {bs.version})")
+    print(f"model:    {bs.model_id} (weights {bs.weights_hash.hex()})")
+    print(f"image:    {bs.width}×{bs.height}")
+    print(f"mode:     {bs.mode.name.lower()}" + (f", preserved class ids {list(bs.preserved_classes)}" if bs.preserved_classes else ""))
+    print(f"seed:     {bs.seed}")
+    for name, size in bs.stream_sizes().items():
+        print(f"  {name:<8} {size:>7} bytes  {size * 8 / (bs.width * bs.height):.4f} bpp")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from selgan.zoo import specs
+
+    for spec in specs().values():
+        print(f"{spec.name:<16} {spec.kind:<10} {spec.description}")
+    return 0
+
+
+PARSERS = (_add_compress, _add_decompress, _add_info, _add_models)
+
