@@ -7,6 +7,7 @@ and the segmenter that judges them. Columns: real bpp, KID on val patches, the s
 truth over the whole image and inside synthesised regions only, PSNR in preserved regions; --timing adds the
 seconds of one training step of each recipe on this CPU (batch 8, 256² crops, 2 threads).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,11 +19,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 import selgan
+from selgan.datasets import camvid_pairs, data_root
 from selgan.eval.evaluate import Sample, run_eval
 from selgan.imageio import load_rgb
 from selgan.segment import get_segmenter
 from selgan.segment.labelfile import read_label_png
-from selgan.datasets import camvid_pairs, data_root
 
 DEFAULT_PRESERVE = ["pedestrian", "car", "bicyclist", "signsymbol"]
 COLUMNS = ("bpp", "kid", "miou_gt", "miou_gt_synthesised", "psnr_preserved", "psnr", "seconds_per_step")
@@ -31,7 +32,7 @@ GRID_FRAMES = (5, 40, 75)  # val frames shown in the crop grid (spread over the 
 
 def evaluate_row(name: str, pairs, segmenter) -> dict:
     codec = selgan.load(name)
-    samples = (Sample(p.stem, load_rgb(p), read_label_png(l, codec.model.vocab)) for p, l in pairs)
+    samples = (Sample(p.stem, load_rgb(p), read_label_png(label, codec.model.vocab)) for p, label in pairs)
     _, summary, _ = run_eval(codec, samples, DEFAULT_PRESERVE, [], [], segmenter, True)
     return next(e for e in summary if e["codec"] == "selgan")
 
@@ -40,8 +41,8 @@ def step_seconds(config: str, runs: int = 3) -> float:
     """Median seconds of one adversarial training step of a recipe on this CPU (batch 8, 256², 2 threads)."""
     import torch
 
-    from selgan.train.distributed import DistInfo
     from selgan.train.config import load_train_config
+    from selgan.train.distributed import DistInfo
     from selgan.train.run import build_trainer
 
     torch.set_num_threads(2)
@@ -65,7 +66,9 @@ def synthesised_crops(name: str, pairs, crop: int = 128) -> list[np.ndarray]:
     for index in GRID_FRAMES:
         image_path, label_path = pairs[index]
         image = load_rgb(image_path)
-        bitstream = codec.compress(image, labels=read_label_png(label_path, codec.model.vocab), preserve=DEFAULT_PRESERVE)
+        bitstream = codec.compress(
+            image, labels=read_label_png(label_path, codec.model.vocab), preserve=DEFAULT_PRESERVE
+        )
         recon = np.asarray(codec.decompress(bitstream.to_bytes()))
         y, x = _window(~codec.preserved_mask(bitstream), crop, index)
         crops.append(recon[y : y + crop, x : x + crop])
@@ -114,7 +117,9 @@ def main() -> None:
     results_path = args.out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     for name, config in zip(names, args.configs.split(",") if args.configs else [None] * len(names)):
-        row = results.get(name) or evaluate_row(name, pairs[:: args.stride], get_segmenter("builtin", name=args.segmenter))
+        row = results.get(name) or evaluate_row(
+            name, pairs[:: args.stride], get_segmenter("builtin", name=args.segmenter)
+        )
         if args.timing and config:
             row["seconds_per_step"] = step_seconds(config)
         results[name] = row
@@ -126,7 +131,9 @@ def main() -> None:
     for index in GRID_FRAMES:
         image = load_rgb(pairs[index][0])
         codec = selgan.load(names[0])
-        bitstream = codec.compress(image, labels=read_label_png(pairs[index][1], codec.model.vocab), preserve=DEFAULT_PRESERVE)
+        bitstream = codec.compress(
+            image, labels=read_label_png(pairs[index][1], codec.model.vocab), preserve=DEFAULT_PRESERVE
+        )
         y, x = _window(~codec.preserved_mask(bitstream), 128, index)
         originals.append(image[y : y + 128, x : x + 128])
     grid({name: synthesised_crops(name, pairs) for name in names}, originals, args.out / "crops_synthesised.png")

@@ -4,6 +4,7 @@ Corrupts real files made by a shipped model (truncations, bit flips with and wit
 checksum, spliced garbage) and times selgan.decompress on each; prints percentiles and the outcomes.
 Usage: python benchmarks/fuzz_timing.py [--model camvid-gc-c4] [--cases 1000]
 """
+
 from __future__ import annotations
 
 import argparse

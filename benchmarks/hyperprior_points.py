@@ -3,6 +3,7 @@
 Usage: python benchmarks/hyperprior_points.py [WEIGHTS] [--data ../shared/data/camvid] [--stride 4]
 Prints a markdown table (the camvid-hyperprior card's).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from selgan.datasets import camvid_pairs, data_root
 from selgan.baselines import LEARNED, resize
+from selgan.datasets import camvid_pairs, data_root
 from selgan.hyperprior import load
 from selgan.imageio import load_rgb
 from selgan.metrics import psnr
@@ -39,8 +40,10 @@ def main() -> None:
                 scores.append(psnr(image, recon))
             h, w = images[0].shape[:2]
             label = "full" if scale == 1 else f"1/{scale}"
-            print(f"| {point} | {lmbda} | {label} | {np.mean(sizes):.0f} | {np.mean(sizes) * 8 / (h * w):.4f} | "
-                  f"{np.mean(scores):.2f} |")
+            print(
+                f"| {point} | {lmbda} | {label} | {np.mean(sizes):.0f} | {np.mean(sizes) * 8 / (h * w):.4f} | "
+                f"{np.mean(scores):.2f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ alone.
 Usage: python benchmarks/kid_label_sources.py --labels DIR [--labels DIR2] [--model camvid-sc-c8]
        [--preserve pedestrian,car,bicyclist,signsymbol] [--limit N] [--resamples 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, action="append", default=[], help="folder of label PNGs (repeatable)")
     parser.add_argument("--model", default="camvid-sc-c8")
-    parser.add_argument("--preserve", default="pedestrian,car,bicyclist,signsymbol",
-                        help="classes to preserve (empty for a global model)")
+    parser.add_argument(
+        "--preserve",
+        default="pedestrian,car,bicyclist,signsymbol",
+        help="classes to preserve (empty for a global model)",
+    )
     parser.add_argument("--data", type=Path, default=data_root() / "camvid")
     parser.add_argument("--limit", type=int, default=None, help="first N val frames")
     parser.add_argument("--resamples", type=int, default=200)
@@ -52,8 +56,9 @@ def main() -> None:
             decoded[name].append(fid.features(fid.patches(np.asarray(codec.decompress(coded.to_bytes())), size)))
 
     def kid(frames: np.ndarray, name: str, **options: int) -> float:
-        return fid.kid(np.concatenate([real[i] for i in frames]), np.concatenate([decoded[name][i] for i in frames]),
-                       **options)
+        return fid.kid(
+            np.concatenate([real[i] for i in frames]), np.concatenate([decoded[name][i] for i in frames]), **options
+        )
 
     everything = np.arange(len(pairs))
     print(f"{args.model} on {len(pairs)} CamVid val frames, preserve {args.preserve or '(global)'}")

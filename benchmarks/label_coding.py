@@ -6,6 +6,7 @@ The labels are CamVid's annotations, or with --labels a segmenter's (`selgan seg
 Usage: python benchmarks/label_coding.py [--model camvid-gc-c4] [--data ../shared/data/camvid] [--labels DIR]
        [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ def png_bytes(labels: np.ndarray) -> bytes:
 
 def webp_bytes(labels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(labels.astype(np.uint8), mode="L").convert("RGB").save(buffer, format="WEBP", lossless=True, quality=100, method=6)
+    Image.fromarray(labels.astype(np.uint8), mode="L").convert("RGB").save(
+        buffer, format="WEBP", lossless=True, quality=100, method=6
+    )
     return buffer.getvalue()
 
 
@@ -42,7 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="camvid-gc-c4")
     parser.add_argument("--data", type=Path, default=data_root() / "camvid")
-    parser.add_argument("--labels", type=Path, help="folder of label PNGs named like the val images (default: annotations)")
+    parser.add_argument(
+        "--labels", type=Path, help="folder of label PNGs named like the val images (default: annotations)"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -65,7 +70,10 @@ def main() -> None:
         for name, data in zip(totals, (ours, jxl, webp, png)):
             totals[name] += len(data)
     n, shape = len(maps), maps[0].shape
-    print(f"CamVid val, labels from {args.labels or 'the annotations'}: {n} label maps at {shape[1]}×{shape[0]} (1/{model.label_downsample} of 480×360)")
+    print(
+        f"CamVid val, labels from {args.labels or 'the annotations'}: {n} label maps at {shape[1]}×{shape[0]} "
+        f"(1/{model.label_downsample} of 480×360)"
+    )
     print(f"{'codec':<18}{'mean bytes':>12}{'bpp of 480×360':>16}{'vs selgan':>11}")
     for name, total in totals.items():
         print(f"{name:<18}{total / n:>12.1f}{total * 8 / n / (480 * 360):>16.5f}{total / totals['selgan']:>10.2f}x")

@@ -9,6 +9,7 @@ and the error of the synthesised area's mean colour.
 
 Usage: python benchmarks/region_colour.py [--model camvid-sc-c8] [--out docs/results/region_colour.md]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,19 @@ DATA = data_root()
 def frames():
     """(set name, image, labels in CamVid ids): CamVid val every 4th frame, the Cityscapes sample at 1024×512."""
     for image, labels in camvid_pairs(DATA / "camvid", "val")[::4]:
-        yield "CamVid val", np.asarray(Image.open(image).convert("RGB")), np.asarray(Image.open(labels)).astype(np.int64)
+        yield (
+            "CamVid val",
+            np.asarray(Image.open(image).convert("RGB")),
+            np.asarray(Image.open(labels)).astype(np.int64),
+        )
     mapping = get_mapping("cityscapes", "camvid")
     for image, labels in cityscapes_pairs(DATA / "cityscapes_sample", "train"):
         rgb = np.asarray(Image.open(image).convert("RGB").resize((1024, 512), Image.BICUBIC))
-        yield "Cityscapes", rgb, mapping(np.asarray(Image.open(labels).resize((1024, 512), Image.NEAREST)).astype(np.int64))
+        yield (
+            "Cityscapes",
+            rgb,
+            mapping(np.asarray(Image.open(labels).resize((1024, 512), Image.NEAREST)).astype(np.int64)),
+        )
 
 
 def main() -> None:
@@ -47,24 +56,43 @@ def main() -> None:
     for name, image, labels in frames():
         bitstream = codec.compress(image, labels=labels, preserve="default")
         fixed = np.asarray(codec.decompress(bitstream))
-        without = Bitstream(**{**bitstream.__dict__, "streams": {k: v for k, v in bitstream.streams.items() if k != "colours"}})
+        without = Bitstream(
+            **{**bitstream.__dict__, "streams": {k: v for k, v in bitstream.streams.items() if k != "colours"}}
+        )
         recon = np.asarray(codec.decompress(without))
         synthesised = ~codec.preserved_mask(bitstream)
-        mean_error = lambda r: float(np.abs(image[synthesised].mean(0) - r[synthesised].mean(0)).mean())  # noqa: E731
-        results.setdefault(name, []).append({
-            "bytes": without.num_bytes, "side_bytes": len(bitstream.streams.get("colours", b"")),
-            "psnr_synth": psnr(image, recon, synthesised), "psnr_synth_fixed": psnr(image, fixed, synthesised),
-            "lowfreq": psnr_lowfreq(image, recon), "lowfreq_fixed": psnr_lowfreq(image, fixed),
-            "colour_error": mean_error(recon), "colour_error_fixed": mean_error(fixed)})
-    lines = [f"# Per-region mean colours as a side stream ({args.model}, default preserve set)", "",
-             "`python benchmarks/region_colour.py`: each file decoded as written and without its colours stream.", "",
-             "| frames | images | file B | side stream B | PSNR synthesised dB (with) | low-freq PSNR dB (with) | "
-             "mean colour error of the synthesised area, grey levels (with) |", "|---|---|---|---|---|---|---|"]
+
+        def mean_error(r, image=image, synthesised=synthesised):
+            return float(np.abs(image[synthesised].mean(0) - r[synthesised].mean(0)).mean())
+
+        results.setdefault(name, []).append(
+            {
+                "bytes": without.num_bytes,
+                "side_bytes": len(bitstream.streams.get("colours", b"")),
+                "psnr_synth": psnr(image, recon, synthesised),
+                "psnr_synth_fixed": psnr(image, fixed, synthesised),
+                "lowfreq": psnr_lowfreq(image, recon),
+                "lowfreq_fixed": psnr_lowfreq(image, fixed),
+                "colour_error": mean_error(recon),
+                "colour_error_fixed": mean_error(fixed),
+            }
+        )
+    lines = [
+        f"# Per-region mean colours as a side stream ({args.model}, default preserve set)",
+        "",
+        "`python benchmarks/region_colour.py`: each file decoded as written and without its colours stream.",
+        "",
+        "| frames | images | file B | side stream B | PSNR synthesised dB (with) | low-freq PSNR dB (with) | "
+        "mean colour error of the synthesised area, grey levels (with) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, rows in results.items():
         m = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
-        lines.append(f"| {name} | {len(rows)} | {m['bytes']:.0f} | +{m['side_bytes']:.0f} "
-                     f"({100 * m['side_bytes'] / m['bytes']:.0f}%) | {m['psnr_synth']:.2f} ({m['psnr_synth_fixed']:.2f}) | "
-                     f"{m['lowfreq']:.2f} ({m['lowfreq_fixed']:.2f}) | {m['colour_error']:.1f} ({m['colour_error_fixed']:.1f}) |")
+        lines.append(
+            f"| {name} | {len(rows)} | {m['bytes']:.0f} | +{m['side_bytes']:.0f} "
+            f"({100 * m['side_bytes'] / m['bytes']:.0f}%) | {m['psnr_synth']:.2f} ({m['psnr_synth_fixed']:.2f}) | "
+            f"{m['lowfreq']:.2f} ({m['lowfreq_fixed']:.2f}) | {m['colour_error']:.1f} ({m['colour_error_fixed']:.1f}) |"
+        )
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -6,6 +6,7 @@ Each frame's scores are computed once (the file's own bias removed); each streng
 strength × −log(class weight) and is scored on CamVid val (in domain) and the Cityscapes sample at 1024×512
 (another camera). The exporter's LOGIT_ADJUSTMENT was chosen from this table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from selgan.datasets import data_root
 from selgan.imageio import load_rgb
 from selgan.labels.vocab import CAMVID
 from selgan.segment.builtin import load_segmenter
@@ -21,7 +23,6 @@ from selgan.segment.evaluate import labelled_frames
 from selgan.segment.metrics import confusion_matrix, iou_table
 from selgan.train.segmenter import logit_adjustment
 from selgan.train.segmenter_export import training_class_weights
-from selgan.datasets import data_root
 
 SHOWN = ("Pole", "SignSymbol", "Pedestrian", "Car")
 
@@ -55,8 +56,9 @@ def main() -> None:
     weights = training_class_weights(args.camvid)
     sets = {
         "CamVid val": scores(segmenter, labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID)),
-        "Cityscapes sample": scores(segmenter, labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes",
-                                                               CAMVID, size=(1024, 512))),
+        "Cityscapes sample": scores(
+            segmenter, labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes", CAMVID, size=(1024, 512))
+        ),
     }
     header = " | ".join(f"{name}: mIoU / acc / {' / '.join(c.lower()[:4] for c in SHOWN)}" for name in sets)
     print(f"| strength | {header} |\n|---|" + "---|" * len(sets))
@@ -65,8 +67,10 @@ def main() -> None:
         cells = []
         for cached in sets.values():
             t = table_for(cached, bias)
-            cells.append(f"{100 * t['miou']:.1f} / {100 * t['pixel_acc']:.1f} / "
-                         + " / ".join(f"{100 * t['per_class'][c]:.1f}" for c in SHOWN))
+            cells.append(
+                f"{100 * t['miou']:.1f} / {100 * t['pixel_acc']:.1f} / "
+                + " / ".join(f"{100 * t['per_class'][c]:.1f}" for c in SHOWN)
+            )
         print(f"| {strength:g} | " + " | ".join(cells) + " |", flush=True)
 
 

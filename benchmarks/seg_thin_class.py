@@ -9,6 +9,7 @@ On CamVid val (every --stride-th frame), at the segmenter's own working height:
 then the class's IoU and the mIoU with every image segmented at each of --heights (the working height is a
 speed/accuracy trade: the network's cost grows with its square).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,12 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from selgan.datasets import data_root
 from selgan.imageio import load_rgb
 from selgan.labels.vocab import CAMVID
 from selgan.segment.builtin import load_segmenter
 from selgan.segment.evaluate import labelled_frames
 from selgan.segment.metrics import confusion_matrix, iou_table
-from selgan.datasets import data_root
 
 
 def main() -> None:
@@ -38,8 +39,10 @@ def main() -> None:
     segmenter = load_segmenter(args.segmenter)
     names = tuple(CAMVID.class_names[i] for i in range(CAMVID.num_classes) if i != CAMVID.ignore_id)
     target_id = names.index(args.name)
-    frames = [(load_rgb(image), labels) for image, labels in
-              list(labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID))[:: args.stride]]
+    frames = [
+        (load_rgb(image), labels)
+        for image, labels in list(labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID))[:: args.stride]
+    ]
     k = CAMVID.num_classes
     own_height = segmenter.working_height
     confusion = np.zeros((k, k), dtype=np.int64)
@@ -54,14 +57,18 @@ def main() -> None:
         tolerant["found"] += int((true & ndimage.binary_dilation(said)).sum())
         tolerant["true"] += int(true.sum())
     row = confusion[target_id]
-    print(f"{args.name} on CamVid val ({len(frames)} frames) at {own_height} px: "
-          f"recall {row[target_id] / row.sum():.1%}, precision {row[target_id] / confusion[:, target_id].sum():.1%}; "
-          f"with 1 px tolerance recall {tolerant['found'] / tolerant['true']:.1%}, "
-          f"precision {tolerant['hit'] / tolerant['predicted']:.1%}")
+    print(
+        f"{args.name} on CamVid val ({len(frames)} frames) at {own_height} px: "
+        f"recall {row[target_id] / row.sum():.1%}, precision {row[target_id] / confusion[:, target_id].sum():.1%}; "
+        f"with 1 px tolerance recall {tolerant['found'] / tolerant['true']:.1%}, "
+        f"precision {tolerant['hit'] / tolerant['predicted']:.1%}"
+    )
     missed = {names[j]: int(row[j]) for j in np.argsort(-row) if j != target_id and row[j] > 0.02 * row.sum()}
     print(f"its missed pixels went to: {missed}")
     wrongly = confusion[:, target_id]
-    invented = {names[i]: int(wrongly[i]) for i in np.argsort(-wrongly) if i != target_id and wrongly[i] > 0.02 * wrongly.sum()}
+    invented = {
+        names[i]: int(wrongly[i]) for i in np.argsort(-wrongly) if i != target_id and wrongly[i] > 0.02 * wrongly.sum()
+    }
     print(f"its false pixels were: {invented}")
     print(f"| working height | {args.name} IoU % | mIoU % |")
     print("|---|---|---|")
@@ -73,8 +80,11 @@ def main() -> None:
             confusion += confusion_matrix(segmenter.predict(rgb)[scored], labels[scored], k)
         keep = [i for i in range(k) if i != CAMVID.ignore_id]
         table = iou_table(confusion[np.ix_(keep, keep)], names)
-        print(f"| {height}{' (shipped)' if height == own_height else ''} | "
-              f"{100 * table['per_class'][args.name]:.1f} | {100 * table['miou']:.1f} |", flush=True)
+        print(
+            f"| {height}{' (shipped)' if height == own_height else ''} | "
+            f"{100 * table['per_class'][args.name]:.1f} | {100 * table['miou']:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

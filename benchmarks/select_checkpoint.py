@@ -10,6 +10,7 @@ starting at the third, so none of them is among the README's `--stride 4` frames
 flatter the reported figures. `--reference` adds shipped models (from pretrained/) on the same frames.
 Writes OUT/selection.md and OUT/selection.json; lower KID is better, higher mIoU is better.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 import torch
+
 from selgan.datasets import data_root
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,11 +56,29 @@ def make_zoo(out: Path, segmenter: str) -> Path:
 def evaluate(name: str, pretrained: Path, out: Path, opts: argparse.Namespace) -> dict:
     report = out / "eval" / name
     if not (report / "summary.json").exists():
-        argv = ["eval", "--model", name, "--data", str(opts.data), "--stride", str(opts.stride), "--offset",
-                str(opts.offset), "--baselines", "", "--curve-images", "0", "--out", str(report)]
+        argv = [
+            "eval",
+            "--model",
+            name,
+            "--data",
+            str(opts.data),
+            "--stride",
+            str(opts.stride),
+            "--offset",
+            str(opts.offset),
+            "--baselines",
+            "",
+            "--curve-images",
+            "0",
+            "--out",
+            str(report),
+        ]
         selgan(argv + (["--preserve", opts.preserve] if opts.preserve else []), pretrained)
     row = next(r for r in json.loads((report / "summary.json").read_text()) if r["codec"] == "selgan")
-    return {"name": name, **{k: row[k] for k in ("bpp", "psnr", "psnr_preserved", "kid", "fid", "miou_gt", "miou_self")}}
+    return {
+        "name": name,
+        **{k: row[k] for k in ("bpp", "psnr", "psnr_preserved", "kid", "fid", "miou_gt", "miou_self")},
+    }
 
 
 def main() -> int:
@@ -71,8 +91,11 @@ def main() -> int:
     parser.add_argument("--stride", type=int, default=4)
     parser.add_argument("--offset", type=int, default=2)
     parser.add_argument("--segmenter", default="camvid-seg")
-    parser.add_argument("--train-data", type=Path,
-                        help="where the runs' training data is on this machine, if they were trained elsewhere (export --data)")
+    parser.add_argument(
+        "--train-data",
+        type=Path,
+        help="where the runs' training data is on this machine, if they were trained elsewhere (export --data)",
+    )
     opts = parser.parse_args()
     zoo = make_zoo(opts.out, opts.segmenter)
     rows = [{**evaluate(name, ROOT / "pretrained", opts.out, opts), "step": "shipped"} for name in opts.reference]
@@ -81,17 +104,36 @@ def main() -> int:
         step = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)["step"]
         if not (zoo / f"{name}.safetensors").exists():
             data = ["--data", str(opts.train_data)] if opts.train_data else []
-            selgan(["export", str(checkpoint), "-o", str(zoo / name), "--segmenter", opts.segmenter, *data,
-                    "--eval-images", "1", "--description", f"candidate {name} (step {step})"], zoo)
+            selgan(
+                [
+                    "export",
+                    str(checkpoint),
+                    "-o",
+                    str(zoo / name),
+                    "--segmenter",
+                    opts.segmenter,
+                    *data,
+                    "--eval-images",
+                    "1",
+                    "--description",
+                    f"candidate {name} (step {step})",
+                ],
+                zoo,
+            )
         rows.append({**evaluate(name, zoo, opts.out, opts), "step": step})
         print(json.dumps(rows[-1]), flush=True)
     (opts.out / "selection.json").write_text(json.dumps(rows, indent=1))
-    lines = [f"# Candidates on CamVid val, every {opts.stride}th frame from #{opts.offset} (model only, real files)", "",
-             "| candidate | step | bpp | PSNR dB | KID | FID | mIoU vs GT | mIoU vs original's labels |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Candidates on CamVid val, every {opts.stride}th frame from #{opts.offset} (model only, real files)",
+        "",
+        "| candidate | step | bpp | PSNR dB | KID | FID | mIoU vs GT | mIoU vs original's labels |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in sorted(rows, key=lambda r: r["kid"]):
-        lines.append(f"| {r['name']} | {r['step']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['kid']:.4f} | {r['fid']:.1f} "
-                     f"| {r['miou_gt']:.4f} | {r['miou_self']:.4f} |")
+        lines.append(
+            f"| {r['name']} | {r['step']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['kid']:.4f} | {r['fid']:.1f} "
+            f"| {r['miou_gt']:.4f} | {r['miou_self']:.4f} |"
+        )
     (opts.out / "selection.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

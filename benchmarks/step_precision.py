@@ -6,6 +6,7 @@ Prints what `amp=auto` picks here and the median step time (after one warm-up st
 - the built-in segmenter's step (batch 8, 384² crops, channels-last), --amp none and --amp bf16.
 This is the measurement behind selgan.train.precision: emulated bf16 is several times slower than fp32.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -5,6 +5,7 @@ Each RUN_LOG is a run's log.jsonl, in the order the runs continued one another (
 copied to OUT/NAME/ so the figures can be recomputed from the repository; a plot of val PSNR and bpp
 against step and a Markdown table are written beside them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,19 +53,36 @@ def summarise(name: str, logs: list[Path], out: Path) -> str:
         evals = [r for r in records if "val_psnr" in r]
         stages = sorted({r.get("stage", "autoencoder") for r in train})
         last = evals[-1] if evals else {}
-        rows.append((copy.name, train[0]["step"], train[-1]["step"], "+".join(stages), wall_minutes(records),
-                     last.get("val_bpp"), last.get("val_psnr")))
+        rows.append(
+            (
+                copy.name,
+                train[0]["step"],
+                train[-1]["step"],
+                "+".join(stages),
+                wall_minutes(records),
+                last.get("val_bpp"),
+                last.get("val_psnr"),
+            )
+        )
         curves += evals
     total = sum(r[4] for r in rows)
-    lines = ["| run log | from step | to step | stage | wall min | last val bpp | last val PSNR dB |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| run log | from step | to step | stage | wall min | last val bpp | last val PSNR dB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for log, a, b, stage, minutes, bpp, quality in rows:
-        lines.append(f"| {log} | {a} | {b} | {stage} | {minutes:.0f} | "
-                     f"{'—' if bpp is None else f'{bpp:.4f}'} | {'—' if quality is None else f'{quality:.2f}'} |")
+        lines.append(
+            f"| {log} | {a} | {b} | {stage} | {minutes:.0f} | "
+            f"{'—' if bpp is None else f'{bpp:.4f}'} | {'—' if quality is None else f'{quality:.2f}'} |"
+        )
     lines.append(f"\nTotal wall time of these runs: {total:.0f} min ({total / 60:.1f} h) on the machine that ran them.")
     if not curves:  # runs without a val evaluation (e.g. on the lent GPU): the training crops' own figures
-        curves = [{"step": r["step"], "val_psnr": r["psnr"], "val_bpp": r["bpp_latent_est"]}
-                  for log in logs for r in read(folder / f"{logs.index(log)}-{log.parent.name}.jsonl") if "psnr" in r]
+        curves = [
+            {"step": r["step"], "val_psnr": r["psnr"], "val_bpp": r["bpp_latent_est"]}
+            for log in logs
+            for r in read(folder / f"{logs.index(log)}-{log.parent.name}.jsonl")
+            if "psnr" in r
+        ]
         where, rate = "training crops (these runs had no val evaluation)", "estimated latent bpp"
     else:
         where, rate = "val frames", "val bpp (real files)"

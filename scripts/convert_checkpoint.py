@@ -5,6 +5,7 @@ Usage: python scripts/convert_checkpoint.py OLD.pt NEW.pt
 - `run.sample_every` (never read) is gone from the config.
 Checkpoints of the retired `python -m selgan.train.warmup` are not supported: they hold no run config.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,7 +21,9 @@ def convert(state: dict) -> dict:
     state = dict(state)
     for key in ("model", "ema"):
         if key in state:
-            state[key] = {k.replace("latent_model.cdf_table", "latent_model.freq_table"): v for k, v in state[key].items()}
+            state[key] = {
+                k.replace("latent_model.cdf_table", "latent_model.freq_table"): v for k, v in state[key].items()
+            }
     config = {section: dict(values) for section, values in state["config"].items()}
     config.get("run", {}).pop("sample_every", None)
     state["config"] = config

@@ -1,7 +1,8 @@
 """selgan: selective, semantic-aware generative image compression."""
+
+from selgan.api import Codec, decompress, load
 from selgan.bitstream import Bitstream, BitstreamError
 from selgan.errors import ImageError, ModelNotFoundError, SelganError, UnknownClassError
-from selgan.api import Codec, decompress, load
 from selgan.segment import SegMap, segment
 
 
@@ -25,7 +26,19 @@ def compress(image, model: str, **kwargs) -> Bitstream:
 
 
 __all__ = [
-    "Bitstream", "BitstreamError", "Codec", "ImageError", "ModelNotFoundError", "SegMap", "SelganError",
-    "UnknownClassError", "compress", "decompress", "default_model", "list_models", "load", "segment",
+    "Bitstream",
+    "BitstreamError",
+    "Codec",
+    "ImageError",
+    "ModelNotFoundError",
+    "SegMap",
+    "SelganError",
+    "UnknownClassError",
+    "compress",
+    "decompress",
+    "default_model",
+    "list_models",
+    "load",
+    "segment",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
 """The user-facing codec: inputs in any image form, preserve sets by name, files out."""
+
 from __future__ import annotations
 
 import functools
@@ -10,9 +11,9 @@ import numpy as np
 from PIL import Image
 
 from selgan.bitstream import Bitstream
+from selgan.budget import Rung, budget_bytes, choose
 from selgan.codec import LATENT_STRIDE, CodecNetwork
 from selgan.codec.network import Analysis, padded_shape
-from selgan.budget import Rung, budget_bytes, choose
 from selgan.errors import BitstreamError, BudgetError, ImageError, ModelNotFoundError
 from selgan.imageio import ImageLike, load_mask, load_rgb
 from selgan.labels.vocab import Vocabulary
@@ -27,8 +28,13 @@ class Codec:
     """A loaded model with its identity: compress(image, preserve=...) -> Bitstream, decompress -> image."""
 
     def __init__(
-        self, model: CodecNetwork, model_id: str, weights_hash: bytes, segmenter: str | None = None,
-        default_preserve: tuple[str, ...] = (), priority: tuple[str, ...] = (),
+        self,
+        model: CodecNetwork,
+        model_id: str,
+        weights_hash: bytes,
+        segmenter: str | None = None,
+        default_preserve: tuple[str, ...] = (),
+        priority: tuple[str, ...] = (),
     ) -> None:
         self.model = model
         self.model_id = model_id
@@ -48,7 +54,8 @@ class Codec:
         return self.model.vocab
 
     def class_ids(self, names: Sequence[str | int]) -> tuple[int, ...]:
-        """Class names (case-insensitive, synonyms allowed) or ids -> sorted ids; UnknownClassError names the valid ones."""
+        """Class names (case-insensitive, synonyms allowed) or ids -> sorted ids; UnknownClassError names the
+        valid ones."""
         return resolve_classes(names, self.model.vocab)
 
     def compress(
@@ -82,13 +89,17 @@ class Codec:
         size = (rgb.shape[1], rgb.shape[0])
         if max_bytes is not None or target_bpp is not None:
             if preserve is not None or mask is not None:
-                raise BudgetError("a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask")
+                raise BudgetError(
+                    "a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask"
+                )
             budget = budget_bytes(max_bytes, target_bpp, *size)
             return self._compress_to_budget(rgb, labels, seed, budget, priority)
         chosen = self.preserve_set(preserve)
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         if not chosen.whole and label_map is None:
-            raise ImageError(f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…")
+            raise ImageError(
+                f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…"
+            )
         latent_grid = padded_shape(*rgb.shape[:2])
         latent_mask = None
         if mask is not None:
@@ -98,8 +109,9 @@ class Codec:
         coded = self.model.compress(rgb, label_map, None if chosen.whole else chosen.classes, latent_mask, seed)
         return Bitstream.of(coded, self.model_id, self.weights_hash)
 
-    def rate_ladder(self, rgb: np.ndarray, label_map: np.ndarray, seed: int,
-                    priority: Sequence[str | int] | None = None) -> list[Rung]:
+    def rate_ladder(
+        self, rgb: np.ndarray, label_map: np.ndarray, seed: int, priority: Sequence[str | int] | None = None
+    ) -> list[Rung]:
         """Candidate files for a byte budget, least to most preserved; each codec analyses the image once.
 
         The selective rungs use this codec if it is a selective one (it has a default preserve set), else
@@ -107,8 +119,9 @@ class Codec:
         """
         family = [self] + [sibling for sibling in self._siblings() if sibling.model_id != self.model_id]
         selective = next((c for c in family if c.default_preserve), self)
-        whole = sorted((c for c in family if not c.default_preserve),
-                       key=lambda c: c.model.latent_model.latent_channels) or [selective]
+        whole = sorted(
+            (c for c in family if not c.default_preserve), key=lambda c: c.model.latent_model.latent_channels
+        ) or [selective]
         analyses: dict[str, Analysis] = {}
 
         def analysis(codec: Codec) -> Analysis:
@@ -124,9 +137,13 @@ class Codec:
                 coded = codec.model.code(analysis(codec), classes, painted(), seed)
                 return Bitstream.of(coded, codec.model_id, codec.weights_hash)
 
-            return Rung(description, make, functools.cache(lambda: codec.model.min_bytes(analysis(codec), classes, painted())))
+            return Rung(
+                description, make, functools.cache(lambda: codec.model.min_bytes(analysis(codec), classes, painted()))
+            )
 
-        order = class_order(priority if priority is not None else self._default_priority(selective), selective.model.vocab)
+        order = class_order(
+            priority if priority is not None else self._default_priority(selective), selective.model.vocab
+        )
         present = set(np.unique(selective.model.stored_label_maps([label_map])[0]).tolist())
         rungs = [rung("the label map only", selective, None, nothing=True)]
         for k, class_id in enumerate(order):
@@ -136,8 +153,14 @@ class Codec:
         rungs += [rung(f"the whole image ({c.model_id})", c, None) for c in whole]
         return rungs
 
-    def _compress_to_budget(self, rgb: np.ndarray, labels: LabelsLike | None, seed: int, max_bytes: int,
-                            priority: Sequence[str | int] | None) -> Bitstream:
+    def _compress_to_budget(
+        self,
+        rgb: np.ndarray,
+        labels: LabelsLike | None,
+        seed: int,
+        max_bytes: int,
+        priority: Sequence[str | int] | None,
+    ) -> Bitstream:
         size = (rgb.shape[1], rgb.shape[0])
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         if label_map is None:
@@ -183,7 +206,9 @@ class Codec:
         """The model's own segmentation of an image, in the model's vocabulary (what compress uses by default)."""
         if self.segmenter is None:
             raise ModelNotFoundError(f"{self.model_id} has no segmenter: pass labels=… to compress")
-        return get_segmenter("builtin", name=self.segmenter).segment(load_rgb(image)).to_vocabulary(self.model.vocab.name)
+        return (
+            get_segmenter("builtin", name=self.segmenter).segment(load_rgb(image)).to_vocabulary(self.model.vocab.name)
+        )
 
     def preserved_mask(self, data: bytes | Bitstream) -> np.ndarray:
         """H×W bool of the pixels a file codes faithfully (the rest is synthesised), read from the file alone."""
@@ -200,7 +225,9 @@ class Codec:
 
     def _labels(self, labels: LabelsLike, size: tuple[int, int]) -> np.ndarray:
         if isinstance(labels, SegMap):
-            return check_labels(labels.to_vocabulary(self.model.vocab.name).labels, self.model.vocab, size, source="labels")
+            return check_labels(
+                labels.to_vocabulary(self.model.vocab.name).labels, self.model.vocab, size, source="labels"
+            )
         if isinstance(labels, (str, os.PathLike)):
             return read_label_png(Path(labels), self.model.vocab, size)
         if isinstance(labels, Image.Image):

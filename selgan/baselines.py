@@ -3,6 +3,7 @@ libraries, and the learned MSE baseline (a CompressAI scale hyperprior) when its
 
 `best_within` is the one rule for "the best classical file within N bytes" that the app, the demo and
 the pipeline's comparison use; `code_at_budget` is one codec at one resolution (eval's table rows)."""
+
 from __future__ import annotations
 
 import io
@@ -57,11 +58,23 @@ _classical(BaselineCodec("jpeg", *_pillow("JPEG", optimize=True), (1, 95)))
 _classical(BaselineCodec("webp", *_pillow("WEBP", method=6), (0, 100)))
 _classical(BaselineCodec("avif", *_pillow("AVIF", speed=4), (0, 100)))
 _classical(BaselineCodec("heic", *_pillow("HEIF"), (0, 100)))  # HEVC intra via libheif (BPG's coding tools)
-_classical(BaselineCodec("jxl", lambda rgb, q: imagecodecs.jpegxl_encode(rgb, level=q, effort=7),
-                         lambda data: np.asarray(imagecodecs.jpegxl_decode(data))[..., :3], (0, 100)))
+_classical(
+    BaselineCodec(
+        "jxl",
+        lambda rgb, q: imagecodecs.jpegxl_encode(rgb, level=q, effort=7),
+        lambda data: np.asarray(imagecodecs.jpegxl_decode(data))[..., :3],
+        (0, 100),
+    )
+)
 # OpenJPEG's quality layer is a target PSNR in dB: higher means larger files.
-_classical(BaselineCodec("jpeg2k", lambda rgb, q: imagecodecs.jpeg2k_encode(rgb, level=q, codecformat="j2k"),
-                         lambda data: np.asarray(imagecodecs.jpeg2k_decode(data))[..., :3], (5, 60)))
+_classical(
+    BaselineCodec(
+        "jpeg2k",
+        lambda rgb, q: imagecodecs.jpeg2k_encode(rgb, level=q, codecformat="j2k"),
+        lambda data: np.asarray(imagecodecs.jpeg2k_decode(data))[..., :3],
+        (5, 60),
+    )
+)
 
 # Learned baselines: name -> the zoo model holding their weights (loaded on first use).
 LEARNED = {"hyperprior": "camvid-hyperprior"}
@@ -91,8 +104,9 @@ def _learned(name: str) -> BaselineCodec:
     try:
         codec = load(zoo.weights_path(zoo.get_spec(model_name, kind="baseline")))
     except ModelNotFoundError as exc:
-        raise ModelNotFoundError(f"the learned baseline needs the weights {model_name!r}, which are not installed "
-                                 f"here ({exc})") from None
+        raise ModelNotFoundError(
+            f"the learned baseline needs the weights {model_name!r}, which are not installed here ({exc})"
+        ) from None
     return BaselineCodec(name, codec.encode, codec.decode, (0, len(codec.models) - 1))
 
 
@@ -135,7 +149,9 @@ def code_at_budget(codec: BaselineCodec, rgb: np.ndarray, max_bytes: int, scale:
     if best is None:
         return MatchedResult(codec.name, scale, None, None, None)
     decoded = codec.decode(best[1])
-    return MatchedResult(codec.name, scale, best[0], len(best[1]), resize(decoded, scale, down=False, size=rgb.shape[1::-1]))
+    return MatchedResult(
+        codec.name, scale, best[0], len(best[1]), resize(decoded, scale, down=False, size=rgb.shape[1::-1])
+    )
 
 
 def resize(rgb: np.ndarray, scale: int, down: bool, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -147,8 +163,9 @@ def resize(rgb: np.ndarray, scale: int, down: bool, size: tuple[int, int] | None
     return np.asarray(Image.fromarray(rgb).resize(size, Image.LANCZOS))
 
 
-def best_within(rgb: np.ndarray, max_bytes: int, names: tuple[str, ...] = ("webp", "avif"),
-                scales: tuple[int, ...] = (1, 2, 4)) -> MatchedResult | None:
+def best_within(
+    rgb: np.ndarray, max_bytes: int, names: tuple[str, ...] = ("webp", "avif"), scales: tuple[int, ...] = (1, 2, 4)
+) -> MatchedResult | None:
     """The highest-PSNR file of the named codecs, each at full or 1/s size, within max_bytes; None if none fits.
 
     Per codec, the smallest size is tried first: when even it is over the budget at the lowest quality,
@@ -165,7 +182,9 @@ def best_within(rgb: np.ndarray, max_bytes: int, names: tuple[str, ...] = ("webp
     return best
 
 
-def matched_sizes(name: str, rgb: np.ndarray, max_bytes: int, scales: tuple[int, ...] = (1, 2, 4)) -> list[MatchedResult]:
+def matched_sizes(
+    name: str, rgb: np.ndarray, max_bytes: int, scales: tuple[int, ...] = (1, 2, 4)
+) -> list[MatchedResult]:
     """One codec's best file within max_bytes at each size that fits, smallest size first (see best_within)."""
     fits = []
     for scale in sorted(scales, reverse=True):

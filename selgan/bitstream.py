@@ -13,6 +13,7 @@ Layout (all integers little-endian or LEB128 varints):
     streams      u8 count, then (u8 id, varint length) each; then the payloads in that order
     crc32        4 bytes  over everything before it
 """
+
 from __future__ import annotations
 
 import enum
@@ -60,10 +61,11 @@ class Bitstream(CodedImage):
     weights_hash: bytes = b""
 
     @classmethod
-    def of(cls, coded: CodedImage, model_id: str, weights_hash: bytes) -> "Bitstream":
+    def of(cls, coded: CodedImage, model_id: str, weights_hash: bytes) -> Bitstream:
         """A network's coded image with the identity of the weights that made it."""
-        return cls(**{f.name: getattr(coded, f.name) for f in fields(CodedImage)}, model_id=model_id,
-                   weights_hash=weights_hash)
+        return cls(
+            **{f.name: getattr(coded, f.name) for f in fields(CodedImage)}, model_id=model_id, weights_hash=weights_hash
+        )
 
     def to_bytes(self) -> bytes:
         """Serialise to the .sgc byte layout."""
@@ -82,7 +84,7 @@ class Bitstream(CodedImage):
         return bytes(out)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Bitstream":
+    def from_bytes(cls, data: bytes) -> Bitstream:
         """Parse .sgc bytes; anything malformed raises BitstreamError."""
         return _parse(bytes(data))
 
@@ -188,8 +190,16 @@ def _parse(data: bytes) -> Bitstream:
     if sum(n for _, n in lengths) != len(body) - reader.pos:
         raise BitstreamError("stream lengths do not add up to the file size")
     streams = {name: reader.take(n, f"{name} stream") for name, n in lengths}
-    return Bitstream(width=width, height=height, mode=Mode(mode_byte), seed=seed, preserved_classes=classes,
-                     streams=streams, model_id=model_id.decode("ascii"), weights_hash=weights_hash)
+    return Bitstream(
+        width=width,
+        height=height,
+        mode=Mode(mode_byte),
+        seed=seed,
+        preserved_classes=classes,
+        streams=streams,
+        model_id=model_id.decode("ascii"),
+        weights_hash=weights_hash,
+    )
 
 
 def _varint(value: int) -> bytes:

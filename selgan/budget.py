@@ -4,6 +4,7 @@ The ladder runs from least to most preserved (the label map alone; longer and lo
 class priority list; the whole image with a small latent; with a larger one). A larger budget can
 only move up the ladder, so it never preserves less; files are measured, never estimated.
 """
+
 from __future__ import annotations
 
 import re
@@ -83,5 +84,7 @@ def choose(rungs: Sequence[Rung], max_bytes: int) -> tuple[Bitstream, Rung]:
             made[index] = rungs[index].make()
         if smallest is None or made[index].num_bytes < made[smallest].num_bytes:
             smallest = index
-    raise BudgetError(f"no file fits in {max_bytes} bytes: the smallest for this image is "
-                      f"{made[smallest].num_bytes} bytes ({rungs[smallest].description})")
+    raise BudgetError(
+        f"no file fits in {max_bytes} bytes: the smallest for this image is "
+        f"{made[smallest].num_bytes} bytes ({rungs[smallest].description})"
+    )

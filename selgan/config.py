@@ -1,4 +1,5 @@
 """Frozen configuration dataclasses, loaded from YAML with unknown keys rejected."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -105,4 +106,3 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SelganError(f"{path}: must hold a mapping of keys to values")
     return data
-

@@ -3,6 +3,7 @@
 Shared by training, evaluation and the command line; `read_frame` reads one evaluation frame the one way
 both evaluations (codecs, segmenters) resize and map it; augmenting is training's business.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,8 @@ def camvid_pairs(root: str | Path, split: str) -> list[Pair]:
 
 
 def cityscapes_pairs(root: str | Path, split: str) -> list[Pair]:
-    """Cityscapes layout: leftImg8bit/{split}/{city}/X_leftImg8bit.png with gtFine/{split}/{city}/X_gtFine_labelIds.png."""
+    """Cityscapes layout: leftImg8bit/{split}/{city}/X_leftImg8bit.png with labels
+    gtFine/{split}/{city}/X_gtFine_labelIds.png."""
     images_dir = _folder(Path(root) / "leftImg8bit" / split, "a Cityscapes layout with leftImg8bit/ and gtFine/")
     images = sorted(images_dir.glob("*/*_leftImg8bit.png"))
     if not images:
@@ -73,8 +75,9 @@ for _name, _reader in (("camvid", camvid_pairs), ("cityscapes", cityscapes_pairs
     LAYOUTS.register(_name)(_reader)
 
 
-def read_frame(image_path: Path, label_path: Path | None, mapping, size: tuple[int, int] | None = None
-               ) -> tuple[np.ndarray, np.ndarray | None]:
+def read_frame(
+    image_path: Path, label_path: Path | None, mapping, size: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """An RGB frame and its label ids mapped into a vocabulary (`mapping`: ids -> ids), both resized to
     size=(width, height) when given (image bicubic, labels nearest); labels None without a label file."""
     image = Image.open(image_path).convert("RGB")
@@ -130,6 +133,8 @@ def check_sizes(pairs: list[Pair]) -> None:
         try:
             with Image.open(image) as a, Image.open(label) as b:
                 if a.size != b.size:
-                    raise SelganError(f"{label}: label map is {b.size[0]}×{b.size[1]} but {image.name} is {a.size[0]}×{a.size[1]}")
+                    raise SelganError(
+                        f"{label}: label map is {b.size[0]}×{b.size[1]} but {image.name} is {a.size[0]}×{a.size[1]}"
+                    )
         except (UnidentifiedImageError, OSError) as exc:
             raise SelganError(f"{image} or {label}: not a readable image ({exc.__class__.__name__})") from None

@@ -1,5 +1,6 @@
 """`make demo`: a real street photo compressed twice (globally, and preserving people and vehicles),
 decoded back, and set beside the best classical codec at the same file size in one picture."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,18 @@ def run(codec_name: str, image: np.ndarray, out: Path, stem: str, preserve: list
     write_atomic(sgc, bitstream.to_bytes())
     decoded = decode(sgc.read_bytes())
     save_png_atomic(out / f"{stem}.png", Image.fromarray(decoded.reconstruction))
-    return {"name": stem, "model": codec_name, "bytes": sgc.stat().st_size, "bpp": bitstream.bpp,
-            "streams": bitstream.stream_sizes(), "psnr": psnr(image, decoded.reconstruction),
-            "image": decoded.reconstruction, "mask": decoded.preserved if preserve else None,
-            "encode_s": encode_s, "decode_s": decoded.seconds}
+    return {
+        "name": stem,
+        "model": codec_name,
+        "bytes": sgc.stat().st_size,
+        "bpp": bitstream.bpp,
+        "streams": bitstream.stream_sizes(),
+        "psnr": psnr(image, decoded.reconstruction),
+        "image": decoded.reconstruction,
+        "mask": decoded.preserved if preserve else None,
+        "encode_s": encode_s,
+        "decode_s": decoded.seconds,
+    }
 
 
 def comparison(image: np.ndarray, panels: list[tuple[str, np.ndarray, np.ndarray | None]], path: Path) -> None:
@@ -63,17 +72,36 @@ def main(argv: list[str] | None = None) -> None:
     args.output.mkdir(parents=True, exist_ok=True)
     image = load_rgb(DEMO_IMAGE)
     pixels = image.shape[0] * image.shape[1]
-    results = [run(args.global_model, image, args.output, "dashcam_global", None),
-               run(args.selective_model, image, args.output, "dashcam_selective", args.preserve.split(","))]
+    results = [
+        run(args.global_model, image, args.output, "dashcam_global", None),
+        run(args.selective_model, image, args.output, "dashcam_selective", args.preserve.split(",")),
+    ]
     found = best_classical(image, results[0]["bytes"])
-    classical = found and {"name": found.label, "bytes": found.num_bytes, "image": found.reconstruction,
-                           "psnr": psnr(image, found.reconstruction)}
+    classical = found and {
+        "name": found.label,
+        "bytes": found.num_bytes,
+        "image": found.reconstruction,
+        "psnr": psnr(image, found.reconstruction),
+    }
     panels = [(f"original {image.shape[1]}x{image.shape[0]}", image, None)]
-    panels += [(f"selgan {r['model']}{' (preserved: ' + args.preserve + ')' if r['mask'] is not None else ''}: "
-                f"{r['bytes']} B, {r['bpp']:.3f} bpp, {r['psnr']:.1f} dB", r["image"], r["mask"]) for r in results]
+    panels += [
+        (
+            f"selgan {r['model']}{' (preserved: ' + args.preserve + ')' if r['mask'] is not None else ''}: "
+            f"{r['bytes']} B, {r['bpp']:.3f} bpp, {r['psnr']:.1f} dB",
+            r["image"],
+            r["mask"],
+        )
+        for r in results
+    ]
     if classical:
-        panels.append((f"{classical['name']} at the global file's size: {classical['bytes']} B, "
-                       f"{classical['bytes'] * 8 / pixels:.3f} bpp, {classical['psnr']:.1f} dB", classical["image"], None))
+        panels.append(
+            (
+                f"{classical['name']} at the global file's size: {classical['bytes']} B, "
+                f"{classical['bytes'] * 8 / pixels:.3f} bpp, {classical['psnr']:.1f} dB",
+                classical["image"],
+                None,
+            )
+        )
     figure = args.output / "comparison.png"
     comparison(image, panels, figure)
     if args.docs:
@@ -82,11 +110,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'file':<22} {'bytes':>6} {'bpp':>7} {'PSNR dB':>8} {'encode s':>9} {'decode s':>9}  streams (bytes)")
     for r in results:
         streams = ", ".join(f"{k} {v}" for k, v in r["streams"].items())
-        print(f"{r['name'] + '.sgc':<22} {r['bytes']:>6} {r['bpp']:>7.4f} {r['psnr']:>8.2f} {r['encode_s']:>9.2f} "
-              f"{r['decode_s']:>9.2f}  {streams}")
+        print(
+            f"{r['name'] + '.sgc':<22} {r['bytes']:>6} {r['bpp']:>7.4f} {r['psnr']:>8.2f} {r['encode_s']:>9.2f} "
+            f"{r['decode_s']:>9.2f}  {streams}"
+        )
     if classical:
-        print(f"{classical['name']:<22} {classical['bytes']:>6} {classical['bytes'] * 8 / pixels:>7.4f} "
-              f"{classical['psnr']:>8.2f}   (best of WebP/AVIF at full, 1/2, 1/4 size within the global file's bytes)")
+        print(
+            f"{classical['name']:<22} {classical['bytes']:>6} {classical['bytes'] * 8 / pixels:>7.4f} "
+            f"{classical['psnr']:>8.2f}   (best of WebP/AVIF at full, 1/2, 1/4 size within the global file's bytes)"
+        )
     print(f"wrote {args.output}/dashcam_global.sgc, dashcam_selective.sgc, their reconstructions (.png) and {figure}")
 
 

@@ -10,6 +10,7 @@ entropy coder are CompressAI's own (`compress()`/`decompress()` strings); this m
 
 Images are padded (edge replicate) to a multiple of 64, the model's downsampling factor, and cropped back.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,7 +101,7 @@ def load(path: str | Path) -> Hyperprior:
     models = []
     for index in range(len(lambdas)):
         prefix = f"point{index}."
-        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         model = build(int(metadata["n"]), int(metadata["m"]))
         model.load_state_dict(state)  # CompressAI resizes its CDF buffers to the stored ones
         models.append(model)

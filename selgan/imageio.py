@@ -1,17 +1,17 @@
 """Turning what users pass (paths, PIL images, numpy arrays) into uint8 RGB arrays, and writing files safely."""
+
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from selgan.errors import ImageError
 
-ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
+ImageLike = str | os.PathLike | Image.Image | np.ndarray
 
 
 def load_rgb(image: ImageLike) -> np.ndarray:

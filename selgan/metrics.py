@@ -1,4 +1,5 @@
 """Image metrics over whole images and inside masked regions."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,16 +32,23 @@ def msssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> floa
     return float(ssim(ta, tb, data_range=255, win_size=max(1, min(11, side - (1 - side % 2)))))
 
 
-def psnr_lowfreq(a: np.ndarray, b: np.ndarray, factor: int = 16) -> float:
-    """PSNR of both images area-averaged factor× (colour and brightness of each block, no texture)."""
-    def pooled(x: np.ndarray) -> np.ndarray:
+def psnr_lowfreq(a: np.ndarray, b: np.ndarray, factor: int = 16, mask: np.ndarray | None = None) -> float:
+    """PSNR of both images area-averaged factor× (colour and brightness of each block, no texture); with a
+    mask (H×W bool), over the blocks wholly inside it (nan when there are none)."""
+
+    def blocks(x: np.ndarray) -> np.ndarray:
         h, w = x.shape[0] // factor * factor, x.shape[1] // factor * factor
-        blocks = x[:h, :w].astype(np.float64).reshape(h // factor, factor, w // factor, factor, -1)
-        return blocks.mean(axis=(1, 3))
+        return x[:h, :w].reshape(h // factor, factor, w // factor, factor, -1)
 
     if min(a.shape[:2]) < factor:
         return float("nan")
-    mse = ((pooled(a) - pooled(b)) ** 2).mean()
+    error = (blocks(a.astype(np.float64)).mean(axis=(1, 3)) - blocks(b.astype(np.float64)).mean(axis=(1, 3))) ** 2
+    if mask is not None:
+        inside = blocks(mask[..., None]).all(axis=(1, 3, 4))
+        if not inside.any():
+            return float("nan")
+        error = error[inside]
+    mse = error.mean()
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
@@ -68,7 +76,9 @@ def _ring_index(size: int) -> np.ndarray:
     return np.rint(np.hypot(fy[:, None], fx[None, :])).astype(np.int64)
 
 
-def periodic_peaks(image: np.ndarray, corners: np.ndarray, size: int = PERIODIC_WINDOW, min_ring: int = 2) -> np.ndarray:
+def periodic_peaks(
+    image: np.ndarray, corners: np.ndarray, size: int = PERIODIC_WINDOW, min_ring: int = 2
+) -> np.ndarray:
     """Periodic-artefact score of each size×size window of a uint8 RGB image whose top-left corners are given.
 
     Luminance (BT.601), mean removed, Hann-windowed; its power spectrum is divided by the median power of
@@ -114,8 +124,9 @@ def region_windows(region: np.ndarray, size: int = PERIODIC_WINDOW, stride: int 
     return np.stack([y[keep], x[keep]], axis=1)
 
 
-def periodic_artefact(original: np.ndarray, recon: np.ndarray, region: np.ndarray,
-                      size: int = PERIODIC_WINDOW) -> tuple[float, float, int]:
+def periodic_artefact(
+    original: np.ndarray, recon: np.ndarray, region: np.ndarray, size: int = PERIODIC_WINDOW
+) -> tuple[float, float, int]:
     """(sum of log scores of the original, the same of the reconstruction, number of windows) over the
     windows inside region: exp of the difference of the means is the artefact ratio (1 when the
     reconstruction is as aperiodic as the photo). Logs, a geometric mean: a lane marking's straight edge
@@ -124,10 +135,14 @@ def periodic_artefact(original: np.ndarray, recon: np.ndarray, region: np.ndarra
     corners = region_windows(region, size)
     if len(corners) == 0:
         return 0.0, 0.0, 0
-    return (float(np.log(periodic_peaks(original, corners, size)).sum()),
-            float(np.log(periodic_peaks(recon, corners, size)).sum()), len(corners))
+    return (
+        float(np.log(periodic_peaks(original, corners, size)).sum()),
+        float(np.log(periodic_peaks(recon, corners, size)).sum()),
+        len(corners),
+    )
 
 
 def periodic_ratio(original_log_sum: float, recon_log_sum: float, windows: int) -> float:
-    """The artefact ratio of periodic_artefact's sums: geometric mean score of the reconstruction over the original's."""
+    """The artefact ratio of periodic_artefact's sums: the reconstruction's geometric mean score over the
+    original's."""
     return float(np.exp((recon_log_sum - original_log_sum) / windows)) if windows else float("nan")

@@ -6,6 +6,7 @@ within the same bytes. Front ends only parse their input and present this module
 these steps is defined here once (after detectron2's DefaultPredictor: a small object around a loaded
 model, with everything else plain functions).
 """
+
 from __future__ import annotations
 
 import time
@@ -90,8 +91,11 @@ def decode(data: bytes | Bitstream) -> Decoded:
 
 def region_psnr(original: np.ndarray, reconstruction: np.ndarray, preserved: np.ndarray) -> dict[str, float]:
     """PSNR over the whole image, the preserved region and the synthesised region (nan where a region is empty)."""
-    return {"psnr": psnr(original, reconstruction), "psnr_preserved": psnr(original, reconstruction, preserved),
-            "psnr_synthesised": psnr(original, reconstruction, ~preserved)}
+    return {
+        "psnr": psnr(original, reconstruction),
+        "psnr_preserved": psnr(original, reconstruction, preserved),
+        "psnr_synthesised": psnr(original, reconstruction, ~preserved),
+    }
 
 
 def preserved_description(bitstream: Bitstream) -> str:
@@ -102,7 +106,8 @@ def preserved_description(bitstream: Bitstream) -> str:
     return ", ".join(names[i] for i in bitstream.preserved_classes if i < len(names)) or "nothing (the label map only)"
 
 
-def best_classical(image: ImageLike, max_bytes: int, codecs: tuple[str, ...] = CLASSICAL,
-                   scales: tuple[int, ...] = SCALES) -> MatchedResult | None:
+def best_classical(
+    image: ImageLike, max_bytes: int, codecs: tuple[str, ...] = CLASSICAL, scales: tuple[int, ...] = SCALES
+) -> MatchedResult | None:
     """The best-PSNR classical file within max_bytes, each codec at full, 1/2 and 1/4 size (None if none fits)."""
     return best_within(load_rgb(image), max_bytes, codecs, scales)

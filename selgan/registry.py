@@ -4,6 +4,7 @@ Generators, discriminators, segmenter backends, baseline codecs and data layouts
 Registry; a config value or a command-line name picks an entry, and an unknown name gives one
 message that lists the known ones.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ class Registry(Generic[T]):
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator (or call) adding an entry under name; a name is registered once."""
+
         def add(entry: T) -> T:
             if name in self._entries:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")

@@ -1,4 +1,5 @@
 """Preserve sets -> masks at latent resolution."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -8,7 +9,6 @@ import numpy as np
 
 from selgan.errors import ImageError, UnknownClassError
 from selgan.labels.vocab import Vocabulary
-
 
 KEYWORDS = ("default", "all", "nothing", "all-but:")  # the preserve keywords, everywhere (API, CLI, app)
 
@@ -27,8 +27,12 @@ class PreserveSet:
         return not self.whole and not self.classes
 
 
-def parse_preserve(preserve: Sequence[str | int] | str | None, vocab: Vocabulary,
-                   default: Sequence[str] = (), model: str = "this model") -> PreserveSet:
+def parse_preserve(
+    preserve: Sequence[str | int] | str | None,
+    vocab: Vocabulary,
+    default: Sequence[str] = (),
+    model: str = "this model",
+) -> PreserveSet:
     """The one preserve dialect: None or "all" (the whole image), "default" (the model's own set, `default`),
     "nothing", "all-but:sky,road", class names or ids as a list or a comma-separated string.
 
@@ -51,8 +55,10 @@ def parse_preserve(preserve: Sequence[str | int] | str | None, vocab: Vocabulary
             raise ImageError(f"{model} has no default preserve set: name the classes")
         return PreserveSet(resolve_classes(default, vocab))
     if not items:
-        raise ImageError("the preserve set is empty; pass preserve=None for global compression, or 'nothing' to "
-                         "synthesise every region")
+        raise ImageError(
+            "the preserve set is empty; pass preserve=None for global compression, or 'nothing' to "
+            "synthesise every region"
+        )
     return PreserveSet(resolve_classes(items, vocab))
 
 
@@ -77,7 +83,9 @@ def class_order(names: Iterable[str | int], vocab: Vocabulary) -> list[int]:
     for name in names:
         if isinstance(name, (int, np.integer)):
             if not 0 <= int(name) < vocab.num_classes:
-                raise UnknownClassError(f"class id {name} is not in the {vocab.name} vocabulary (0–{vocab.num_classes - 1})")
+                raise UnknownClassError(
+                    f"class id {name} is not in the {vocab.name} vocabulary (0–{vocab.num_classes - 1})"
+                )
             class_id = int(name)
         else:
             class_id = vocab.class_id(name)
@@ -114,5 +122,12 @@ def pixel_preserve_mask(
     return mask
 
 
-__all__ = ["KEYWORDS", "PreserveSet", "class_order", "painted_latent_mask", "parse_preserve", "pixel_preserve_mask",
-           "resolve_classes"]
+__all__ = [
+    "KEYWORDS",
+    "PreserveSet",
+    "class_order",
+    "painted_latent_mask",
+    "parse_preserve",
+    "pixel_preserve_mask",
+    "resolve_classes",
+]

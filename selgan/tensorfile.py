@@ -1,4 +1,5 @@
 """Safetensors files with a format tag in their metadata: the one reader all shipped weights use."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Shipped codec weights: safetensors with the config and the frozen coding tables."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,9 @@ def load_network_and_config(path: str | Path) -> tuple[CodecNetwork, CodecConfig
     tensors, metadata = read_tagged(path, FORMAT)
     cfg = from_dict(CodecConfig, json.loads(metadata["config"]))
     model = build_network(cfg)
-    model.label_model = LabelMapModel(model.vocab.num_classes, tensors.pop("label_model.table").numpy().astype("uint32"))
+    model.label_model = LabelMapModel(
+        model.vocab.num_classes, tensors.pop("label_model.table").numpy().astype("uint32")
+    )
     model.mask_model = MaskModel(tensors.pop("mask_model.table").numpy().astype("uint32"))
     model.load_state_dict(tensors)
     return model.eval(), cfg

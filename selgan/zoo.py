@@ -1,4 +1,5 @@
 """Pretrained model table (pretrained/manifest.json) and loading by name with sha256 checks."""
+
 from __future__ import annotations
 
 import hashlib
@@ -46,8 +47,10 @@ def _read_manifest(path: Path) -> dict[str, ModelSpec]:
     if not path.is_file():
         return {}
     data = json.loads(path.read_text())
-    return {name: ModelSpec(name=name, **{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
-            for name, fields in data.get("models", {}).items()}
+    return {
+        name: ModelSpec(name=name, **{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+        for name, fields in data.get("models", {}).items()
+    }
 
 
 def specs(kind: str | None = None) -> dict[str, ModelSpec]:
@@ -121,6 +124,13 @@ def update_manifest(path: Path, name: str, file: str, sha: str, card: str, descr
     """Add or replace one entry of pretrained/manifest.json; fields set by hand (default, priority) are kept."""
     manifest = json.loads(path.read_text()) if path.exists() else {"models": {}}
     kept = {k: v for k, v in manifest["models"].get(name, {}).items() if k in ("default", "priority")}
-    manifest["models"][name] = {"file": file, "sha256": sha, "card": card, "description": description, "url": None,
-                                **kept, **extra}
+    manifest["models"][name] = {
+        "file": file,
+        "sha256": sha,
+        "card": card,
+        "description": description,
+        "url": None,
+        **kept,
+        **extra,
+    }
     path.write_text(json.dumps(manifest, indent=2) + "\n")

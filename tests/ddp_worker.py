@@ -1,4 +1,5 @@
 """Run by test_train.py under torchrun: trains a few steps, then each rank saves the weights it holds."""
+
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ dist = init_distributed()
 torch.set_num_threads(1)
 trainer = build_trainer(load_train_config(config, overrides), out, dist, float("inf"))
 trainer.train()
-torch.save({"codec": trainer.codec.state_dict(), "disc": trainer.discriminator.state_dict(), "world": dist.world_size},
-           out / f"rank{dist.rank}.pt")
+torch.save(
+    {"codec": trainer.codec.state_dict(), "disc": trainer.discriminator.state_dict(), "world": dist.world_size},
+    out / f"rank{dist.rank}.pt",
+)
 shutdown_distributed()

@@ -2,6 +2,7 @@
 
 The browser tests are in test_app_browser.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,12 +17,12 @@ from PIL import Image
 gr = pytest.importorskip("gradio")
 
 import selgan  # noqa: E402
+from selgan.api import shared  # noqa: E402
 from selgan.app import compare, handlers, layout, messages, views  # noqa: E402
 from selgan.app import session as app_session  # noqa: E402
-from selgan.api import shared  # noqa: E402
+from selgan.baselines import BaselineCodec, code_at_budget  # noqa: E402
 from selgan.cli import main as cli_main  # noqa: E402
 from selgan.errors import ImageError  # noqa: E402
-from selgan.baselines import BaselineCodec, code_at_budget  # noqa: E402
 from selgan.imageio import load_rgb  # noqa: E402
 from selgan.metrics import psnr  # noqa: E402
 from selgan.segment import SegMap  # noqa: E402
@@ -81,8 +82,9 @@ def test_unsure_labels_are_hatched_and_named():
     assert "Hatched" in legend and "50% of the image" in legend
     assert f"{vocab.class_names[3]} <b>50.0%</b>" in legend and "100% unsure" in legend
     certain = SegMap(labels, vocab, None)
-    assert "Hatched" not in views.legend_html(certain) and np.array_equal(views.segmentation_view(rgb, certain),
-                                                                         certain.overlay(rgb))
+    assert "Hatched" not in views.legend_html(certain) and np.array_equal(
+        views.segmentation_view(rgb, certain), certain.overlay(rgb)
+    )
 
 
 def test_tiny_classes_are_not_shown_as_zero_percent(use_tiny_zoo):
@@ -132,8 +134,12 @@ def test_imageio_messages_name_no_exception_classes(tmp_path):
     Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(png, format="PNG")
     (tmp_path / "cut.png").write_bytes(png.getvalue()[:60])
     (tmp_path / "folder.png").mkdir()
-    expected = {"notes.png": "not a readable image (not in an image format", "cut.png": "not a readable image",
-                "folder.png": "is a folder", "missing.png": "no such file"}
+    expected = {
+        "notes.png": "not a readable image (not in an image format",
+        "cut.png": "not a readable image",
+        "folder.png": "is a folder",
+        "missing.png": "no such file",
+    }
     for name, words in expected.items():
         with pytest.raises(ImageError) as failure:
             load_rgb(tmp_path / name)
@@ -227,8 +233,9 @@ def test_compress_shows_the_decoded_file_then_the_comparison(session, tmp_path):
     table, gallery = steps[-1]
     lines = table.splitlines()
     assert lines[0] == "| codec | file | PSNR, preserved region | PSNR, whole image |"
-    assert lines[2].startswith(f"| **selgan** ({MODEL}) | {len(data):,} B | "
-                               f"{psnr(session.rgb, recon, preserved):.2f} dB |")
+    assert lines[2].startswith(
+        f"| **selgan** ({MODEL}) | {len(data):,} B | {psnr(session.rgb, recon, preserved):.2f} dB |"
+    )
     assert any(line.startswith("| AVIF") for line in lines) and any(line.startswith("| JPEG") for line in lines)
     for image, caption in gallery:  # every classical file shown fits in the same bytes, and is shown as coded
         assert int(caption.split(", ")[1].split(" B")[0].replace(",", "")) <= len(data)
@@ -291,8 +298,19 @@ def test_baseline_search_stops_early_and_finds_the_same_files():
 
 
 # ---- the byte budget ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, expected", [("1500", 1500), ("1,500 B", 1500), ("1.5 KB", 1500), ("1,5 kb", 1500),
-                                            ("2 KiB", 2048), (" 800 bytes ", 800), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1500", 1500),
+        ("1,500 B", 1500),
+        ("1.5 KB", 1500),
+        ("1,5 kb", 1500),
+        ("2 KiB", 2048),
+        (" 800 bytes ", 800),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_budget_box_reads_bytes_or_kilobytes(text, expected):
     assert messages.parse_budget(text) == expected
 
@@ -353,10 +371,13 @@ def test_decode_tab_shows_header_then_image(session, tmp_path):
     assert handlers.on_header(None) == "" and handlers.on_decode(None) is None  # a cleared upload clears the tab
 
 
-@pytest.mark.parametrize("payload, pattern", [
-    (b"", "empty|truncated|not a selgan"),
-    (b"GIF89a" + bytes(40), "not a selgan"),
-])
+@pytest.mark.parametrize(
+    "payload, pattern",
+    [
+        (b"", "empty|truncated|not a selgan"),
+        (b"GIF89a" + bytes(40), "not a selgan"),
+    ],
+)
 def test_bad_files_in_the_decode_tab(use_tiny_zoo, tmp_path, payload, pattern):
     path = tmp_path / "bad.sgc"
     path.write_bytes(payload)
@@ -373,10 +394,28 @@ def test_session_folders_are_per_session(tmp_path):
 
 
 # ---- events, endpoints and concurrency ----------------------------------------------------------------------
-EVENTS = {"load_example", "clear_result", "load_image", "budget_for_image", "apply_budget", "budget_on_leave",
-          "change_model",
-          "recolour_brush", "initial_brush", "apply_preset", "override_ticks", "lock_compress", "compress_in_page",
-          "compare_classical", "unlock_compress", "compress", "clear_decoded", "read_header", "decode", "cleanup"}
+EVENTS = {
+    "load_example",
+    "clear_result",
+    "load_image",
+    "budget_for_image",
+    "apply_budget",
+    "budget_on_leave",
+    "change_model",
+    "recolour_brush",
+    "initial_brush",
+    "apply_preset",
+    "override_ticks",
+    "lock_compress",
+    "compress_in_page",
+    "compare_classical",
+    "unlock_compress",
+    "compress",
+    "clear_decoded",
+    "read_header",
+    "decode",
+    "cleanup",
+}
 
 
 def test_every_event_is_named_and_only_documented_ones_are_public(use_tiny_zoo, tmp_path):

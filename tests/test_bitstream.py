@@ -10,8 +10,16 @@ from selgan.errors import BitstreamError
 
 
 def sample() -> Bitstream:
-    return Bitstream(model_id="camvid-sc-c4", weights_hash=b"\x01\x02\x03\x04", width=481, height=361, mode=Mode.SELECTIVE, seed=7,
-                     preserved_classes=(8, 9), streams={"labels": b"abcd", "latent": bytes(range(40))})
+    return Bitstream(
+        model_id="camvid-sc-c4",
+        weights_hash=b"\x01\x02\x03\x04",
+        width=481,
+        height=361,
+        mode=Mode.SELECTIVE,
+        seed=7,
+        preserved_classes=(8, 9),
+        streams={"labels": b"abcd", "latent": bytes(range(40))},
+    )
 
 
 def test_round_trip_keeps_every_field():

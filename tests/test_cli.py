@@ -23,7 +23,9 @@ def run(capsys, *argv):
 def test_compress_info_decompress(use_tiny_zoo, frame, tmp_path, capsys):
     image, labels = frame
     sgc = tmp_path / "a.sgc"
-    code, out, _ = run(capsys, "compress", image, "-o", sgc, "--model", "tiny-test", "--labels", labels, "--preserve", "car,person")
+    code, out, _ = run(
+        capsys, "compress", image, "-o", sgc, "--model", "tiny-test", "--labels", labels, "--preserve", "car,person"
+    )
     assert code == 0 and sgc.is_file() and "bpp" in out
     code, out, _ = run(capsys, "info", sgc)
     assert code == 0 and "tiny-test" in out and "selective" in out and "latent" in out and "480×360" in out
@@ -34,8 +36,19 @@ def test_compress_info_decompress(use_tiny_zoo, frame, tmp_path, capsys):
 
 def test_several_inputs_to_folder(use_tiny_zoo, camvid, tmp_path, capsys):
     images = sorted((camvid / "val").glob("*.png"))[:2]
-    code, _, err = run(capsys, "compress", *images, "-o", tmp_path / "out", "--model", "tiny-test",
-                       "--labels", camvid / "valannot", "--preserve", "car")
+    code, _, err = run(
+        capsys,
+        "compress",
+        *images,
+        "-o",
+        tmp_path / "out",
+        "--model",
+        "tiny-test",
+        "--labels",
+        camvid / "valannot",
+        "--preserve",
+        "car",
+    )
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(f"{p.stem}.sgc" for p in images)
 
@@ -48,11 +61,33 @@ def test_models_lists_the_zoo(use_tiny_zoo, capsys):
 @pytest.mark.parametrize(
     "make_args, message",
     [
-        (lambda d, img, lab: ["compress", d / "missing.png", "-o", d / "x.sgc", "--model", "tiny-test"], "no such file"),
-        (lambda d, img, lab: ["compress", d / "not_image.png", "-o", d / "x.sgc", "--model", "tiny-test"], "not a readable image"),
-        (lambda d, img, lab: ["compress", img, "-o", d / "x.sgc", "--model", "tiny-test", "--labels", lab, "--preserve", "unicorn"],
-         "unknown class 'unicorn'; valid classes for camvid: sky, building"),
-        (lambda d, img, lab: ["compress", img, "-o", d / "x.sgc", "--model", "nope"], "unknown model 'nope'; known codec models: tiny-test"),
+        (
+            lambda d, img, lab: ["compress", d / "missing.png", "-o", d / "x.sgc", "--model", "tiny-test"],
+            "no such file",
+        ),
+        (
+            lambda d, img, lab: ["compress", d / "not_image.png", "-o", d / "x.sgc", "--model", "tiny-test"],
+            "not a readable image",
+        ),
+        (
+            lambda d, img, lab: [
+                "compress",
+                img,
+                "-o",
+                d / "x.sgc",
+                "--model",
+                "tiny-test",
+                "--labels",
+                lab,
+                "--preserve",
+                "unicorn",
+            ],
+            "unknown class 'unicorn'; valid classes for camvid: sky, building",
+        ),
+        (
+            lambda d, img, lab: ["compress", img, "-o", d / "x.sgc", "--model", "nope"],
+            "unknown model 'nope'; known codec models: tiny-test",
+        ),
         (lambda d, img, lab: ["decompress", d / "not_image.png", "-o", d / "x.png"], "not a selgan .sgc file"),
         (lambda d, img, lab: ["info", d / "missing.sgc"], "cannot read"),
     ],
@@ -68,8 +103,22 @@ def test_user_errors_one_line_exit_2_no_output(use_tiny_zoo, frame, tmp_path, ca
 
 def test_no_traceback_from_a_real_process(use_tiny_zoo, tmp_path):
     env = {**os.environ, "SELGAN_PRETRAINED": os.environ["SELGAN_PRETRAINED"]}
-    result = subprocess.run([sys.executable, "-m", "selgan", "compress", str(tmp_path / "nope.png"), "-o",
-                             str(tmp_path / "o.sgc"), "--model", "tiny-test"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "selgan",
+            "compress",
+            str(tmp_path / "nope.png"),
+            "-o",
+            str(tmp_path / "o.sgc"),
+            "--model",
+            "tiny-test",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "no such file" in result.stderr
 
@@ -86,8 +135,22 @@ def test_segment_and_eval_seg(use_tiny_zoo, camvid, tmp_path, capsys):
     photos.mkdir()
     for image in images:
         (photos / image.name).write_bytes(image.read_bytes())
-    evaluate = ["eval", "--model", "tiny-test", "--data", photos, "--labels", tmp_path / "seg", "--baselines", "",
-                "--curve-images", "0", "--no-kid", "--out", tmp_path / "report"]
+    evaluate = [
+        "eval",
+        "--model",
+        "tiny-test",
+        "--data",
+        photos,
+        "--labels",
+        tmp_path / "seg",
+        "--baselines",
+        "",
+        "--curve-images",
+        "0",
+        "--no-kid",
+        "--out",
+        tmp_path / "report",
+    ]
     code, out, _ = run(capsys, *evaluate)
     assert code == 0 and "2 images" in out
     (photos / "extra.png").write_bytes(images[0].read_bytes())

@@ -85,7 +85,9 @@ def test_decoding_is_deterministic_across_thread_counts(tiny_codec, val_frame):
         torch.set_num_threads(threads)
         bs = Bitstream.from_bytes(data)
         stored, coded = model.decode_side_info(bs)
-        results.append((stored, coded, model.latent_model.decode(bs.streams["latent"], coded, model.latent_classes(stored))))
+        results.append(
+            (stored, coded, model.latent_model.decode(bs.streams["latent"], coded, model.latent_classes(stored)))
+        )
     torch.set_num_threads(2)
     for a, b in zip(*results):
         assert (a == b).all()

@@ -1,4 +1,5 @@
 """The shipped models: checksums, the demo, and a quality band on real CamVid frames."""
+
 import json
 
 import numpy as np
@@ -44,8 +45,8 @@ def test_demo_writes_both_files_the_reconstructions_and_the_comparison(tmp_path,
 
 def test_shipped_codec_quality_band_on_camvid_val(val_frame):
     """A real model, not random weights: PSNR in a band and preserved regions sharper than synthesised ones."""
-    from selgan.metrics import psnr
     from selgan.imageio import load_rgb
+    from selgan.metrics import psnr
 
     codec = selgan.load("camvid-gc-c4")
     image = load_rgb(val_frame[0])

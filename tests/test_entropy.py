@@ -22,7 +22,9 @@ def test_label_model_round_trip_and_learns(camvid):
     from selgan.labels.vocab import CAMVID
 
     paths = sorted((camvid / "trainannot").glob("*.png"))[:40]
-    maps = [downsample_labels_np(np.asarray(Image.open(p), dtype=np.int64), 8, CAMVID.downsample_weights()) for p in paths]
+    maps = [
+        downsample_labels_np(np.asarray(Image.open(p), dtype=np.int64), 8, CAMVID.downsample_weights()) for p in paths
+    ]
     model = LabelMapModel.fit(maps[:30], 12)
     for labels in maps[30:]:
         data = model.encode(labels)
@@ -132,8 +134,10 @@ def test_a_certain_map_codes_to_an_empty_stream_and_back(camvid):
     from selgan.labels.resample import downsample_labels_np
     from selgan.labels.vocab import CAMVID
 
-    maps = [downsample_labels_np(np.asarray(Image.open(p), dtype=np.int64), 8, CAMVID.downsample_weights())
-            for p in sorted((camvid / "trainannot").glob("*.png"))[:20]]
+    maps = [
+        downsample_labels_np(np.asarray(Image.open(p), dtype=np.int64), 8, CAMVID.downsample_weights())
+        for p in sorted((camvid / "trainannot").glob("*.png"))[:20]
+    ]
     model = LabelMapModel.fit(maps + [np.zeros((40, 40), np.int64)] * 50, 12)
     sky = np.zeros((6, 6), np.int64)
     data = model.encode(sky)

@@ -28,7 +28,9 @@ def _down(rgb, scale):
 
     if scale == 1:
         return rgb
-    return np.asarray(Image.fromarray(rgb).resize((round(rgb.shape[1] / scale), round(rgb.shape[0] / scale)), Image.LANCZOS))
+    return np.asarray(
+        Image.fromarray(rgb).resize((round(rgb.shape[1] / scale), round(rgb.shape[0] / scale)), Image.LANCZOS)
+    )
 
 
 def test_a_budget_too_small_is_reported_not_dropped(frame):
@@ -64,9 +66,29 @@ def test_region_metrics_on_a_synthetic_case():
 def test_eval_command_end_to_end(use_tiny_zoo, camvid, tmp_path, capsys):
     from selgan.cli import main
 
-    code = main(["eval", "--model", "tiny-test", "--data", str(camvid), "--limit", "2", "--baselines", "jpeg,webp",
-                 "--scales", "1,4", "--preserve", "car,road", "--curve-images", "1", "--global-reference", "tiny-test",
-                 "--out", str(tmp_path / "report")])
+    code = main(
+        [
+            "eval",
+            "--model",
+            "tiny-test",
+            "--data",
+            str(camvid),
+            "--limit",
+            "2",
+            "--baselines",
+            "jpeg,webp",
+            "--scales",
+            "1,4",
+            "--preserve",
+            "car,road",
+            "--curve-images",
+            "1",
+            "--global-reference",
+            "tiny-test",
+            "--out",
+            str(tmp_path / "report"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "| selgan | 2/2 |" in out
     rows = json.loads((tmp_path / "report" / "per_image.json").read_text())
@@ -95,21 +117,47 @@ def test_eval_subsets_and_model_only(use_tiny_zoo, camvid, tmp_path, capsys):
     from selgan.datasets import camvid_pairs
 
     # --stride 4 --offset 2 picks frames disjoint from --stride 4 (for choosing a checkpoint without peeking).
-    code = main(["eval", "--model", "tiny-test", "--data", str(camvid), "--stride", "50", "--offset", "2", "--baselines", "",
-                 "--no-kid", "--no-segmenter", "--curve-images", "0", "--out", str(tmp_path / "r")])
+    code = main(
+        [
+            "eval",
+            "--model",
+            "tiny-test",
+            "--data",
+            str(camvid),
+            "--stride",
+            "50",
+            "--offset",
+            "2",
+            "--baselines",
+            "",
+            "--no-kid",
+            "--no-segmenter",
+            "--curve-images",
+            "0",
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
     assert code == 0
     rows = json.loads((tmp_path / "r" / "per_image.json").read_text())
     stems = [p.stem for p, _ in camvid_pairs(camvid, "val")[2::50]]
     assert [r["image"] for r in rows] == stems and {r["codec"] for r in rows} == {"selgan"}
     capsys.readouterr()
-    assert main(["eval", "--model", "tiny-test", "--data", str(camvid), "--offset", "100000", "--out", str(tmp_path / "n")]) == 2
+    assert (
+        main(
+            ["eval", "--model", "tiny-test", "--data", str(camvid), "--offset", "100000", "--out", str(tmp_path / "n")]
+        )
+        == 2
+    )
     assert "no images to evaluate" in capsys.readouterr().err
 
 
 def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
     from selgan.cli import main
 
-    code = main(["bench", "--model", "tiny-test", "--sizes", "96x64,200x120", "--runs", "1", "--json", str(tmp_path / "b.json")])
+    code = main(
+        ["bench", "--model", "tiny-test", "--sizes", "96x64,200x120", "--runs", "1", "--json", str(tmp_path / "b.json")]
+    )
     out = capsys.readouterr().out
     result = json.loads((tmp_path / "b.json").read_text())
     assert code == 0 and "| 96×64 |" in out and [r["size"] for r in result["sizes"]] == ["96×64", "200×120"]

@@ -1,4 +1,5 @@
 """Corrupted real files through the whole decoder: only BitstreamError, each quickly."""
+
 import struct
 import time
 import zlib
@@ -10,11 +11,11 @@ from hypothesis import strategies as st
 
 import selgan
 from selgan.bitstream import Bitstream
+from selgan.errors import BitstreamError
 
 # A hang would take minutes; a decode here takes milliseconds (benchmarks/fuzz_timing.py reports the
 # distribution). The bound leaves room for a loaded CI machine without letting a hang pass.
 HANG_LIMIT_S = 5.0
-from selgan.errors import BitstreamError
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,12 @@ def resign(data: bytes) -> bytes:
     return body + struct.pack("<I", zlib.crc32(body))
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(which=st.integers(0, 2), cut=st.integers(0, 10_000), flips=st.lists(st.integers(0, 80_000), min_size=1, max_size=3))
+@settings(
+    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    which=st.integers(0, 2), cut=st.integers(0, 10_000), flips=st.lists(st.integers(0, 80_000), min_size=1, max_size=3)
+)
 def test_truncated_and_bit_flipped_files(real_files, which, cut, flips):
     data = real_files[which]
     start = time.perf_counter()
@@ -69,7 +74,9 @@ def test_truncated_and_bit_flipped_files(real_files, which, cut, flips):
     assert time.perf_counter() - start < HANG_LIMIT_S
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(which=st.integers(0, 2), flips=st.lists(st.integers(0, 80_000), min_size=1, max_size=3))
 def test_altered_payload_with_valid_checksum(real_files, which, flips):
     """A forger who fixes the checksum: streams are still checked, decoding stays bounded."""
@@ -80,20 +87,35 @@ def test_altered_payload_with_valid_checksum(real_files, which, flips):
     decode_expecting_only_bitstream_error(resign(bytes(data)))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(which=st.integers(0, 2), flips=st.lists(st.integers(0, 8 * 40), min_size=1, max_size=2))
 def test_altered_header_with_valid_checksum(real_files, which, flips):
-    """Header fields changed consistently (e.g. another image size) decode or fail cleanly; time grows with size."""
+    """Header fields changed consistently (e.g. another image size) decode to an image of the size the header
+    says, or fail cleanly; the time limit grows with the size the header claims."""
+    original = Bitstream.from_bytes(real_files[which])
     data = bytearray(real_files[which])
     for bit in flips:
         data[(bit // 8) % (len(data) - 4)] ^= 1 << (bit % 8)
+    altered = resign(bytes(data))
+    start = time.perf_counter()
     try:
-        selgan.decompress(resign(bytes(data)))
+        image = selgan.decompress(altered)
     except BitstreamError:
-        pass
+        image = None
+    elapsed = time.perf_counter() - start
+    claimed = original.width * original.height
+    if image is not None:
+        header = Bitstream.from_bytes(altered)
+        assert image.size == (header.width, header.height)
+        claimed = header.width * header.height
+    assert elapsed < HANG_LIMIT_S * max(1.0, claimed / (original.width * original.height))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(which=st.integers(0, 2), garbage=st.binary(min_size=0, max_size=2000), at=st.integers(0, 2000))
 def test_garbage_spliced_into_streams_with_valid_checksum(real_files, which, garbage, at):
     data = real_files[which]
@@ -103,8 +125,9 @@ def test_garbage_spliced_into_streams_with_valid_checksum(real_files, which, gar
 
 
 def test_other_model_and_other_weights_named(real_files, tiny_codec):
-    from selgan.bitstream import Bitstream
     import dataclasses
+
+    from selgan.bitstream import Bitstream
 
     bs = Bitstream.from_bytes(real_files[0])
     with pytest.raises(BitstreamError, match="not available"):

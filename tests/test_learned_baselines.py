@@ -1,13 +1,14 @@
 """The learned MSE baseline (CompressAI scale hyperprior) and LPIPS from the lpips package."""
+
 import json
 
 import numpy as np
 import pytest
 import torch
 
+from selgan.baselines import _learned, code_at_budget, get_baseline
 from selgan.errors import BitstreamError, ModelNotFoundError, SelganError
 from selgan.eval import lpips_metric
-from selgan.baselines import _learned, code_at_budget, get_baseline
 from selgan.hyperprior import build, load, save
 from selgan.zoo import PRETRAINED_DIR, _read_manifest, sha256_file
 
@@ -43,7 +44,13 @@ def test_round_trip_is_deterministic_and_cropped(small_family, frame):
 def test_malformed_files_raise_bitstream_errors(small_family, frame):
     family = load(small_family)
     data = family.encode(frame, 0)
-    for bad in (b"", data[:5], b"XXXX" + data[4:], data[:4] + bytes([9]) + data[5:], data[:10] + b"\xff\xff" + data[12:]):
+    for bad in (
+        b"",
+        data[:5],
+        b"XXXX" + data[4:],
+        data[:4] + bytes([9]) + data[5:],
+        data[:10] + b"\xff\xff" + data[12:],
+    ):
         with pytest.raises(BitstreamError):
             family.decode(bad)
 
@@ -62,9 +69,17 @@ def test_missing_weights_or_unknown_name_are_one_clear_error(monkeypatch, tmp_pa
 
 def test_a_zoo_hyperprior_is_searched_like_the_classical_codecs(small_family, frame, monkeypatch, tmp_path):
     (tmp_path / "camvid-hyperprior.safetensors").write_bytes(small_family.read_bytes())
-    manifest = {"models": {"camvid-hyperprior": {"file": "camvid-hyperprior.safetensors", "card": "x.md",
-                                                 "sha256": sha256_file(small_family), "description": "test",
-                                                 "kind": "baseline"}}}
+    manifest = {
+        "models": {
+            "camvid-hyperprior": {
+                "file": "camvid-hyperprior.safetensors",
+                "card": "x.md",
+                "sha256": sha256_file(small_family),
+                "description": "test",
+                "kind": "baseline",
+            }
+        }
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setenv("SELGAN_PRETRAINED", str(tmp_path))
     _learned.cache_clear()
@@ -100,6 +115,8 @@ def test_lpips_is_computed_by_the_package_only_when_the_backbone_is_cached(monke
     lpips_metric.lpips_distance.cache_clear()
     distance = lpips_metric.lpips_distance()
     assert distance is not None
-    noisy = np.clip(frame.astype(int) + np.random.default_rng(0).integers(-40, 40, frame.shape), 0, 255).astype(np.uint8)
+    noisy = np.clip(frame.astype(int) + np.random.default_rng(0).integers(-40, 40, frame.shape), 0, 255).astype(
+        np.uint8
+    )
     assert distance(frame, frame) == pytest.approx(0.0, abs=1e-6) and distance(frame, noisy) > 0
     lpips_metric.lpips_distance.cache_clear()

@@ -1,6 +1,8 @@
 """Every codec in the shipped manifest, tested the same way (a new model is covered without new test code)."""
+
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import selgan
 from selgan.bitstream import Bitstream
@@ -8,10 +10,10 @@ from selgan.errors import BitstreamError, UnknownClassError
 from selgan.metrics import psnr
 from selgan.zoo import PRETRAINED_DIR, _read_manifest
 
-from conftest import ROOT
-
 GOLDEN = ROOT / "tests" / "golden"
-SHIPPED = sorted(name for name, spec in _read_manifest(PRETRAINED_DIR / "manifest.json").items() if spec.kind == "codec")
+SHIPPED = sorted(
+    name for name, spec in _read_manifest(PRETRAINED_DIR / "manifest.json").items() if spec.kind == "codec"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,10 @@
-"""Issue 13's recipe parts: DiffAugment, projected discriminator, perceptual loss, SPADE generator, photometric augmentation."""
+"""Issue 13's recipe parts: DiffAugment, projected discriminator, perceptual loss, SPADE generator, photometric
+augmentation."""
+
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_CONFIG
 
 from selgan.backbones import FeaturePyramid
 from selgan.codec import build_network
@@ -10,8 +13,6 @@ from selgan.gan.augment import DiffAugment
 from selgan.gan.perceptual import PerceptualLoss, build_perceptual_loss
 from selgan.gan.projected import ProjectedDiscriminator
 from selgan.train.photometric import camera_degradations, colour_jitter
-
-from conftest import TINY_CONFIG
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +71,9 @@ def test_spade_codec_tiles_without_seams_and_takes_noise_per_stage():
     with torch.no_grad():
         whole = model.generate_tiled(z_hat, mask, one_hot, noises, tile=1000)
         tiled = model.generate_tiled(z_hat, mask, one_hot, noises, tile=8, halo=4)
-        again = model.generate_tiled(z_hat, mask, one_hot, model.draw_noise(1, (12, 20), generator=torch.Generator().manual_seed(1)),
-                                     tile=1000)
+        again = model.generate_tiled(
+            z_hat, mask, one_hot, model.draw_noise(1, (12, 20), generator=torch.Generator().manual_seed(1)), tile=1000
+        )
     assert whole.shape == (192, 320, 3)
     assert np.abs(whole.astype(int) - tiled.astype(int)).mean() < 0.5
     assert np.array_equal(whole, again)  # the file's seed decides the noise, so decoding repeats exactly

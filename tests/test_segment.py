@@ -11,8 +11,42 @@ from selgan.segment.labelfile import label_path_for
 from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet
 
 # Transcribed from cityscapesScripts' helpers/labels.py: labelId -> trainId (255 = ignored).
-OFFICIAL_TRAIN_IDS = [255, 255, 255, 255, 255, 255, 255, 0, 1, 255, 255, 2, 3, 4, 255, 255, 255, 5, 255, 6, 7, 8, 9,
-                      10, 11, 12, 13, 14, 15, 255, 255, 16, 17, 18]
+OFFICIAL_TRAIN_IDS = [
+    255,
+    255,
+    255,
+    255,
+    255,
+    255,
+    255,
+    0,
+    1,
+    255,
+    255,
+    2,
+    3,
+    4,
+    255,
+    255,
+    255,
+    5,
+    255,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    255,
+    255,
+    16,
+    17,
+    18,
+]
 
 
 def test_cityscapes_train_ids_match_the_official_table():
@@ -180,8 +214,10 @@ def test_detectron2_semantic_and_panoptic_conversion():
     segmap = Detectron2Segmenter(predictor, vocab).segment(image)
     assert segmap.labels.tolist() == [[13, 13, 13], [0, 0, 0]]
     assert predictor.seen[0, 0].tolist() == [0, 0, 255]  # the predictor got BGR
-    panoptic = (torch.tensor([[1, 1, 2], [2, 0, 0]]), [{"id": 1, "category_id": 11, "isthing": True},
-                                                        {"id": 2, "category_id": 5, "isthing": False}])
+    panoptic = (
+        torch.tensor([[1, 1, 2], [2, 0, 0]]),
+        [{"id": 1, "category_id": 11, "isthing": True}, {"id": 2, "category_id": 5, "isthing": False}],
+    )
     labels = outputs_to_labels({"panoptic_seg": panoptic}, vocab, {11: 11, 5: 10})
     assert labels.tolist() == [[11, 11, 10], [10, 19, 19]]
     with pytest.raises(SelganError, match="neither"):
@@ -192,6 +228,7 @@ def test_detectron2_absent_says_how_to_install():
     pytest.importorskip("torch")
     try:
         import detectron2  # noqa: F401
+
         pytest.skip("detectron2 is installed here")
     except ImportError:
         pass

@@ -1,4 +1,5 @@
 """The built-in segmenter's trainer and exporter, end to end on a few CamVid frames."""
+
 import json
 import math
 
@@ -56,14 +57,31 @@ def test_sampled_lovasz_is_smps_loss_and_falls_as_the_iou_rises():
 def test_poly_schedule_warms_up_then_decays_to_zero():
     assert trainer.poly_factor(0, 1000) == pytest.approx(1 / 200)
     assert trainer.poly_factor(199, 1000) == 1.0
-    assert trainer.poly_factor(600, 1000) == pytest.approx(0.5 ** 0.9)
+    assert trainer.poly_factor(600, 1000) == pytest.approx(0.5**0.9)
     assert trainer.poly_factor(1000, 1000) == 0.0
 
 
+@pytest.mark.slow  # a training loop
 def test_train_resume_export_and_segment(three_frames, tmp_path, capsys):
     out = tmp_path / "run"
-    common = ["--data", str(three_frames), "--layout", "folder", "--out", str(out), "--crop", "64", "--batch", "2",
-              "--decoder-channels", "64", "--threads", "2", "--device", "cpu"]
+    common = [
+        "--data",
+        str(three_frames),
+        "--layout",
+        "folder",
+        "--out",
+        str(out),
+        "--crop",
+        "64",
+        "--batch",
+        "2",
+        "--decoder-channels",
+        "64",
+        "--threads",
+        "2",
+        "--device",
+        "cpu",
+    ]
     trainer.main(common + ["--steps", "2"])
     assert "stopped at step 2 of 2" in capsys.readouterr().out
     trainer.main(common + ["--steps", "3"])  # the checkpoint's schedule (2 steps) wins: nothing left to do
@@ -72,8 +90,9 @@ def test_train_resume_export_and_segment(three_frames, tmp_path, capsys):
     assert weights.exists()
     state = torch.load(weights, weights_only=True)
     assert "optimizer" not in state and state["config"]["decoder_channels"] == 64
-    assert all(v.dtype == torch.float16 for k, v in state["model"].items()
-               if v.is_floating_point() and "running" not in k)
+    assert all(
+        v.dtype == torch.float16 for k, v in state["model"].items() if v.is_floating_point() and "running" not in k
+    )
 
     bias = trainer.logit_adjustment(torch.linspace(0.5, 2.0, 11), 0.5)
     path = export_segmenter(weights, tmp_path / "zoo", "tiny-seg", bias)
@@ -89,23 +108,79 @@ def test_train_resume_export_and_segment(three_frames, tmp_path, capsys):
 
 def test_a_decoder_width_fpn_cannot_take_is_one_clear_error(three_frames, tmp_path):
     with pytest.raises(SelganError, match="multiple of 64"):
-        trainer.main(["--data", str(three_frames), "--layout", "folder", "--out", str(tmp_path / "run"),
-                      "--decoder-channels", "32", "--device", "cpu"])
+        trainer.main(
+            [
+                "--data",
+                str(three_frames),
+                "--layout",
+                "folder",
+                "--out",
+                str(tmp_path / "run"),
+                "--decoder-channels",
+                "32",
+                "--device",
+                "cpu",
+            ]
+        )
 
 
+@pytest.mark.slow  # a training loop
 def test_init_from_another_run_takes_its_config(three_frames, tmp_path, capsys):
     first = tmp_path / "first"
-    trainer.main(["--data", str(three_frames), "--layout", "folder", "--out", str(first), "--crop", "64",
-                  "--batch", "2", "--decoder-channels", "64", "--steps", "1", "--threads", "2", "--device", "cpu"])
+    trainer.main(
+        [
+            "--data",
+            str(three_frames),
+            "--layout",
+            "folder",
+            "--out",
+            str(first),
+            "--crop",
+            "64",
+            "--batch",
+            "2",
+            "--decoder-channels",
+            "64",
+            "--steps",
+            "1",
+            "--threads",
+            "2",
+            "--device",
+            "cpu",
+        ]
+    )
     second = tmp_path / "second"
-    trainer.main(["--data", str(three_frames), "--layout", "folder", "--out", str(second), "--crop", "64",
-                  "--batch", "2", "--init", str(first / "weights_step1.pt"), "--steps", "1", "--threads", "2",
-                  "--device", "cpu", "--lovasz", "1", "--lovasz-pixels", "1000"])
+    trainer.main(
+        [
+            "--data",
+            str(three_frames),
+            "--layout",
+            "folder",
+            "--out",
+            str(second),
+            "--crop",
+            "64",
+            "--batch",
+            "2",
+            "--init",
+            str(first / "weights_step1.pt"),
+            "--steps",
+            "1",
+            "--threads",
+            "2",
+            "--device",
+            "cpu",
+            "--lovasz",
+            "1",
+            "--lovasz-pixels",
+            "1000",
+        ]
+    )
     assert torch.load(second / "weights_step1.pt", weights_only=True)["config"]["decoder_channels"] == 64
 
 
 def test_logit_adjustment_undoes_a_share_of_the_log_weight():
-    weights = torch.tensor([1.0, math.e, math.e ** 2])
+    weights = torch.tensor([1.0, math.e, math.e**2])
     assert torch.allclose(trainer.logit_adjustment(weights, 0.5), torch.tensor([0.0, -0.5, -1.0]))
     assert torch.equal(trainer.logit_adjustment(weights, 0.0), torch.zeros(3))
 
@@ -147,12 +222,36 @@ def test_a_plain_fpn_loads_into_a_refined_one_whose_head_starts_as_a_no_op():
         build_segnet(SegNetConfig(arch="deeplabv3plus", refine_channels=16))
 
 
+@pytest.mark.slow  # a training loop
 def test_init_can_add_the_refinement_head(three_frames, tmp_path):
-    common = ["--data", str(three_frames), "--layout", "folder", "--crop", "64", "--batch", "2", "--steps", "1",
-              "--threads", "2", "--device", "cpu"]
+    common = [
+        "--data",
+        str(three_frames),
+        "--layout",
+        "folder",
+        "--crop",
+        "64",
+        "--batch",
+        "2",
+        "--steps",
+        "1",
+        "--threads",
+        "2",
+        "--device",
+        "cpu",
+    ]
     trainer.main(common + ["--out", str(tmp_path / "first"), "--decoder-channels", "64"])
-    trainer.main(common + ["--out", str(tmp_path / "second"), "--init", str(tmp_path / "first" / "weights_step1.pt"),
-                           "--refine-channels", "16"])
+    trainer.main(
+        common
+        + [
+            "--out",
+            str(tmp_path / "second"),
+            "--init",
+            str(tmp_path / "first" / "weights_step1.pt"),
+            "--refine-channels",
+            "16",
+        ]
+    )
     state = torch.load(tmp_path / "second" / "weights_step1.pt", weights_only=True)
     assert state["config"]["refine_channels"] == 16 and "refine.0.weight" in state["model"]
     assert state["config"]["decoder_channels"] == 64

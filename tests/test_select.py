@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from selgan.errors import UnknownClassError
-from selgan.labels.vocab import CAMVID
 from selgan.labels.cells import class_latent_mask
+from selgan.labels.vocab import CAMVID
 from selgan.select import painted_latent_mask, resolve_classes
 
 

@@ -1,4 +1,5 @@
 """Issue 30's parts: the periodic-artefact score, discriminators judging side by side, the frequency-domain critic."""
+
 import json
 
 import numpy as np
@@ -51,10 +52,13 @@ def test_periodic_score_sees_a_lattice_not_texture_or_flatness():
 
 
 def test_periodic_summary_pools_windows_over_images():
-    rows = [{"periodic_windows": {"tree": [0.0, np.log(4.0) * 3, 3]}},
-            {"periodic_windows": {"tree": [0.0, 0.0, 1], "road": [np.log(2.0), np.log(2.0), 1]}}, {}]
+    rows = [
+        {"periodic_windows": {"tree": [0.0, np.log(4.0) * 3, 3]}},
+        {"periodic_windows": {"tree": [0.0, 0.0, 1], "road": [np.log(2.0), np.log(2.0), 1]}},
+        {},
+    ]
     summary = periodic_summary(rows)
-    assert summary["tree"]["windows"] == 4 and summary["tree"]["ratio"] == pytest.approx(4.0 ** 0.75)
+    assert summary["tree"]["windows"] == 4 and summary["tree"]["ratio"] == pytest.approx(4.0**0.75)
     assert summary["road"]["ratio"] == pytest.approx(1.0) and summary["all"]["windows"] == 5
     json.dumps(summary)  # goes into summary.json as it is
 
@@ -73,8 +77,20 @@ def test_grouped_losses_weight_each_discriminator():
 
 
 def test_discriminators_judge_side_by_side():
-    disc = build_discriminator(DiscriminatorConfig(kind="patch+fourier", weights=(1.0, 0.25), base_width=8, scales=2,
-                                                   layers=2, spectral_norm=True, fourier_window=32, fourier_width=8), 12, None)
+    disc = build_discriminator(
+        DiscriminatorConfig(
+            kind="patch+fourier",
+            weights=(1.0, 0.25),
+            base_width=8,
+            scales=2,
+            layers=2,
+            spectral_norm=True,
+            fourier_window=32,
+            fourier_width=8,
+        ),
+        12,
+        None,
+    )
     assert isinstance(disc, DiscriminatorSet) and disc.groups == ((2, 1.0), (1, 0.25)) and disc.embedded_levels == 2
     image = torch.rand(2, 3, 64, 64, requires_grad=True)
     labels = torch.nn.functional.one_hot(torch.randint(0, 12, (2, 64, 64)), 12).permute(0, 3, 1, 2).float()
@@ -84,8 +100,11 @@ def test_discriminators_judge_side_by_side():
     assert image.grad.abs().sum() > 0  # the spectra are differentiable: the generator hears the critic
     single = build_discriminator(DiscriminatorConfig(kind="patch", base_width=8, scales=2, layers=2), 12, None)
     assert isinstance(single, MultiScaleDiscriminator)  # one member keeps its own state-dict keys
-    for kind, weights, message in [("patch+nope", (), "unknown discriminator 'nope'"), ("patch+patch", (), "at most once"),
-                                   ("patch+fourier", (1.0,), "1 values for the 2 members")]:
+    for kind, weights, message in [
+        ("patch+nope", (), "unknown discriminator 'nope'"),
+        ("patch+patch", (), "at most once"),
+        ("patch+fourier", (1.0,), "1 values for the 2 members"),
+    ]:
         with pytest.raises(SelganError, match=message):
             build_discriminator(DiscriminatorConfig(kind=kind, weights=weights), 12, None)
 

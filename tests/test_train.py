@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
+from selgan.datasets import camvid_pairs, cityscapes_pairs, folder_pairs
 from selgan.errors import SelganError
 from selgan.gan import MultiScaleDiscriminator, discriminator_loss, feature_matching_loss, generator_adversarial_loss
 from selgan.gan.losses import distortion_loss
 from selgan.labels.vocab import get_mapping
 from selgan.train.config import load_train_config
-from selgan.datasets import camvid_pairs, cityscapes_pairs, folder_pairs
 from selgan.train.data import PairDataset
 from selgan.train.run import train_main
 
@@ -25,8 +25,14 @@ def test_cityscapes_reader_on_the_sample(camvid):
     root = camvid.parent / "cityscapes_sample"
     pairs = cityscapes_pairs(root, "train")
     assert len(pairs) == 8 and all(label.name.endswith("_gtFine_labelIds.png") for _, label in pairs)
-    data = PairDataset(pairs, crop=128, flip=True, scale_range=(0.25, 0.25), pad_label=11,
-                       label_mapping=get_mapping("cityscapes", "camvid"))
+    data = PairDataset(
+        pairs,
+        crop=128,
+        flip=True,
+        scale_range=(0.25, 0.25),
+        pad_label=11,
+        label_mapping=get_mapping("cityscapes", "camvid"),
+    )
     x, labels = data[0]
     assert x.shape == (3, 128, 128) and labels.shape == (128, 128) and int(labels.max()) <= 11
     with pytest.raises(SelganError, match="no such folder"):
@@ -96,14 +102,20 @@ def test_unknown_config_keys_and_bad_overrides():
 
 def test_overrides_are_typed_by_their_field():
     # YAML reads 1e-4 as a string and 1 as an int: both must become the float the field holds.
-    cfg = load_train_config(SMOKE, ["optim.lr=1e-4", "optim.lr_disc=1", "optim.steps=12.0", "data.scale_range=[0.5, 1]"])
+    cfg = load_train_config(
+        SMOKE, ["optim.lr=1e-4", "optim.lr_disc=1", "optim.steps=12.0", "data.scale_range=[0.5, 1]"]
+    )
     assert cfg.optim.lr == 1e-4 and isinstance(cfg.optim.lr, float)
     assert cfg.optim.lr_disc == 1.0 and isinstance(cfg.optim.lr_disc, float)
     assert cfg.optim.steps == 12 and isinstance(cfg.optim.steps, int)
     assert cfg.data.scale_range == (0.5, 1.0)
-    for bad, message in [("optim.lr=fast", "optim.lr must be a number"), ("optim.steps=2.5", "optim.steps must be a whole"),
-                         ("disc.spectral_norm=1", "disc.spectral_norm must be true or false"),
-                         ("data.layout=3", "data.layout must be a string"), ("data.scale_range=2", "data.scale_range must be a list")]:
+    for bad, message in [
+        ("optim.lr=fast", "optim.lr must be a number"),
+        ("optim.steps=2.5", "optim.steps must be a whole"),
+        ("disc.spectral_norm=1", "disc.spectral_norm must be true or false"),
+        ("data.layout=3", "data.layout must be a string"),
+        ("data.scale_range=2", "data.scale_range must be a list"),
+    ]:
         with pytest.raises(SelganError, match=bad.split("=")[0]) as caught:
             load_train_config(SMOKE, [bad])
         assert message in str(caught.value)
@@ -118,13 +130,23 @@ def run(camvid, out, *overrides, resume=False):
     return train_main(SMOKE, out, base + list(overrides), resume, float("inf"))
 
 
+@pytest.mark.slow  # a training loop
 def test_short_run_lowers_distortion(camvid, tmp_path):
-    run(camvid, tmp_path / "a", "optim.steps=80", "optim.warmup_steps=80", "optim.lr=0.002", "optim.p_full=1.0",
-        "optim.batch=4", "run.log_every=20")
+    run(
+        camvid,
+        tmp_path / "a",
+        "optim.steps=80",
+        "optim.warmup_steps=80",
+        "optim.lr=0.002",
+        "optim.p_full=1.0",
+        "optim.batch=4",
+        "run.log_every=20",
+    )
     distortion = [r["distortion"] for r in records(tmp_path / "a") if "distortion" in r]  # means over 20 steps
     assert len(distortion) == 4 and distortion[-1] < 0.75 * distortion[0]
 
 
+@pytest.mark.slow  # a training loop
 def test_resume_equals_uninterrupted(camvid, tmp_path):
     run(camvid, tmp_path / "full", "optim.steps=6")
     run(camvid, tmp_path / "split", "optim.steps=3")
@@ -142,11 +164,22 @@ def test_resume_equals_uninterrupted(camvid, tmp_path):
     assert any("gan_d" in r for r in records(tmp_path / "full"))
 
 
+@pytest.mark.slow  # two processes
 def test_two_gloo_processes_hold_identical_weights(camvid, tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           str(ROOT / "tests" / "ddp_worker.py"), SMOKE, str(tmp_path), f"data.root={camvid}", "optim.steps=4",
-           "run.eval_every=2"]  # an evaluation on rank 0 mid-run must not desynchronise the ranks
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(ROOT / "tests" / "ddp_worker.py"),
+        SMOKE,
+        str(tmp_path),
+        f"data.root={camvid}",
+        "optim.steps=4",
+        "run.eval_every=2",
+    ]  # an evaluation on rank 0 mid-run must not desynchronise the ranks
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]
@@ -157,13 +190,26 @@ def test_two_gloo_processes_hold_identical_weights(camvid, tmp_path):
     assert (tmp_path / "checkpoint.pt").is_file() and not (tmp_path / "rank1" / "checkpoint.pt").exists()
 
 
+@pytest.mark.slow  # a training loop
 def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
     import selgan
     from selgan.cli import main
 
     run(camvid, tmp_path / "run", "optim.steps=2")
-    code = main(["export", str(tmp_path / "run" / "checkpoint.pt"), "-o", str(tmp_path / "zoo" / "mini"),
-                 "--eval-images", "1", "--description", "smoke", "--preserve", "car,road"])
+    code = main(
+        [
+            "export",
+            str(tmp_path / "run" / "checkpoint.pt"),
+            "-o",
+            str(tmp_path / "zoo" / "mini"),
+            "--eval-images",
+            "1",
+            "--description",
+            "smoke",
+            "--preserve",
+            "car,road",
+        ]
+    )
     assert code == 0
     card = (tmp_path / "zoo" / "mini.md").read_text()
     assert card.startswith("# mini") and "`selgan train`, 2 steps" in card and "| global | 1 |" in card
@@ -200,8 +246,13 @@ def test_widening_the_latent_keeps_the_reconstruction(camvid, tmp_path):
     from selgan.config import CodecConfig
     from selgan.train.widen import latent_channels_of, widen_latent
 
-    small_cfg = dict(encoder_widths=(8, 8, 8, 16), generator_width=16, generator_blocks=1,
-                     upsample_widths=(16, 8, 8, 8), noise_channels=2)
+    small_cfg = dict(
+        encoder_widths=(8, 8, 8, 16),
+        generator_width=16,
+        generator_blocks=1,
+        upsample_widths=(16, 8, 8, 8),
+        noise_channels=2,
+    )
     torch.manual_seed(0)
     narrow = build_network(CodecConfig(latent_channels=2, **small_cfg)).eval()
     wide = build_network(CodecConfig(latent_channels=5, **small_cfg)).eval()
@@ -216,8 +267,14 @@ def test_widening_the_latent_keeps_the_reconstruction(camvid, tmp_path):
         widen_latent(wide.state_dict(), narrow)
     # `selgan train --init` does it when the preset asks for more channels than the source has.
     run(camvid, tmp_path / "c4", "optim.steps=1")
-    run_init = train_main(SMOKE, tmp_path / "c6", [f"data.root={camvid}", "run.threads=1", "model.latent_channels=6",
-                                                   "optim.steps=2"], False, float("inf"), tmp_path / "c4" / "checkpoint.pt")
+    run_init = train_main(
+        SMOKE,
+        tmp_path / "c6",
+        [f"data.root={camvid}", "run.threads=1", "model.latent_channels=6", "optim.steps=2"],
+        False,
+        float("inf"),
+        tmp_path / "c4" / "checkpoint.pt",
+    )
     assert run_init == 0
     state = torch.load(tmp_path / "c6" / "checkpoint.pt", weights_only=True)
     assert latent_channels_of(state["model"]) == 6 and state["step"] == 2
@@ -238,10 +295,17 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_it_natively(monkeypatch):
         amp_dtype("fp8", cpu)
 
 
+@pytest.mark.slow  # a training loop
 def test_discriminators_side_by_side_train_and_resume(camvid, tmp_path):
     # A pixel PatchGAN and the frequency-domain critic together (issue 30): both step, both are checkpointed.
-    kind = ["disc.kind=patch+fourier", "disc.weights=[1.0, 0.5]", "disc.fourier_window=32", "disc.fourier_width=4",
-            "disc.spectral_norm=true", "optim.warmup_steps=1"]
+    kind = [
+        "disc.kind=patch+fourier",
+        "disc.weights=[1.0, 0.5]",
+        "disc.fourier_window=32",
+        "disc.fourier_width=4",
+        "disc.spectral_norm=true",
+        "optim.warmup_steps=1",
+    ]
     run(camvid, tmp_path / "d", "optim.steps=3", *kind)
     logged = [r for r in records(tmp_path / "d") if "gan_d" in r]
     assert len(logged) == 2 and all(np.isfinite(r["gan_d"]) and np.isfinite(r["feature_matching"]) for r in logged)

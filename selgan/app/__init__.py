@@ -13,6 +13,7 @@ Besides the page, the app serves a documented endpoint for programs (see handler
     sgc, png, info = Client("http://127.0.0.1:7860/").predict(
         handle_file("photo.jpg"), ["Car", "Pedestrian"], "camvid-sc-c8", 0, None, api_name="/compress")
 """
+
 from selgan.app.layout import build_app, main
 
 __all__ = ["build_app", "main"]

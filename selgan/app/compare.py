@@ -1,14 +1,15 @@
 """selgan's file beside the classical codecs at the same file size, row by row as they are found."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import numpy as np
 
-from selgan.baselines import MatchedResult, best_within
-from selgan.metrics import psnr
 from selgan.app.session import Result
 from selgan.app.views import region_psnr
+from selgan.baselines import MatchedResult, best_within
+from selgan.metrics import psnr
 
 COMPARE_WITH = ("jpeg", "avif")  # the quick one first: its row shows while AVIF is still searching
 SCALES = (1, 2, 4)  # classical codecs are also tried on the image downscaled by these factors
@@ -29,14 +30,21 @@ def comparison(rgb: np.ndarray, result: Result, cache: dict | None = None) -> It
     cache = {} if cache is None else cache
     max_bytes = len(result.data)
     region = result.preserved
-    rows = [(f"**selgan** ({result.model_id})", f"{max_bytes:,} B", region_psnr(rgb, result.recon, region),
-             f"{psnr(rgb, result.recon):.2f} dB")]
+    rows = [
+        (
+            f"**selgan** ({result.model_id})",
+            f"{max_bytes:,} B",
+            region_psnr(rgb, result.recon, region),
+            f"{psnr(rgb, result.recon):.2f} dB",
+        )
+    ]
     gallery = []
 
     def table(pending: tuple[str, ...] = ()) -> str:
         lines = rows + [(name.upper(), "*coding…*", "", "") for name in pending]
-        return ("| codec | file | PSNR, preserved region | PSNR, whole image |\n|---|---|---|---|\n"
-                + "\n".join("| " + " | ".join(row) + " |" for row in lines))
+        return "| codec | file | PSNR, preserved region | PSNR, whole image |\n|---|---|---|---|\n" + "\n".join(
+            "| " + " | ".join(row) + " |" for row in lines
+        )
 
     yield table(COMPARE_WITH), list(gallery)
     for k, name in enumerate(COMPARE_WITH):
@@ -48,10 +56,11 @@ def comparison(rgb: np.ndarray, result: Result, cache: dict | None = None) -> It
         else:
             label = f"{name.upper()}{'' if found.scale == 1 else f' at 1/{found.scale} size'}"
             whole = psnr(rgb, found.reconstruction)
-            rows.append((label, f"{found.num_bytes:,} B", region_psnr(rgb, found.reconstruction, region),
-                         f"{whole:.2f} dB"))
+            rows.append(
+                (label, f"{found.num_bytes:,} B", region_psnr(rgb, found.reconstruction, region), f"{whole:.2f} dB")
+            )
             gallery.append((found.reconstruction, f"{label}, {found.num_bytes:,} B, {whole:.2f} dB"))
-        yield table(COMPARE_WITH[k + 1:]), list(gallery)
+        yield table(COMPARE_WITH[k + 1 :]), list(gallery)
 
 
 def compare_markdown_and_gallery(rgb: np.ndarray, result: Result, cache: dict | None = None) -> tuple[str, list]:

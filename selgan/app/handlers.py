@@ -1,5 +1,6 @@
 """The page's callbacks: a new image, the byte budget, the painted strokes, compress, compare, the /compress
 endpoint and the decode tab. Each takes plain values and returns what the layout shows."""
+
 from __future__ import annotations
 
 import html
@@ -16,15 +17,27 @@ from PIL import Image
 import selgan
 from selgan import Bitstream, SelganError
 from selgan.api import Codec, shared
-from selgan.errors import BudgetError
-from selgan.pipeline import Pipeline, decode, region_psnr as psnr_by_region
-from selgan.segment import SegMap
-from selgan.select import pixel_preserve_mask
 from selgan.app.compare import comparison
 from selgan.app.messages import DEFAULT_MAX_PIXELS, load_upload, parse_budget, user_errors
 from selgan.app.session import Afforded, Result, Session, prune, segmentation_of, session_dir
-from selgan.app.views import (brush_colors, class_choices, default_ticks, describe_pick, legend_html, mask_overlay,
-                              segmentation_view, selectable, selectable_names, stats_markdown, ticks_of)
+from selgan.app.views import (
+    brush_colors,
+    class_choices,
+    default_ticks,
+    describe_pick,
+    legend_html,
+    mask_overlay,
+    segmentation_view,
+    selectable,
+    selectable_names,
+    stats_markdown,
+    ticks_of,
+)
+from selgan.errors import BudgetError
+from selgan.pipeline import Pipeline, decode
+from selgan.pipeline import region_psnr as psnr_by_region
+from selgan.segment import SegMap
+from selgan.select import pixel_preserve_mask
 
 
 @dataclass
@@ -39,8 +52,9 @@ class ImageView:
 
 
 @user_errors("reading and segmenting the image")
-def on_image(path: str | None, model_name: str, session: Session | None = None,
-             max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageView:
+def on_image(
+    path: str | None, model_name: str, session: Session | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> ImageView:
     """New image (or none): downscale if huge, segment; the overlay, legend, class choices and editor canvas."""
     codec = shared(model_name)
     if not path:
@@ -59,13 +73,15 @@ def image_view(session: Session, codec: Codec, ticks: list[str] | None) -> Image
     value = [n for n in ticks if n in names] if ticks is not None else [n for n in default_ticks(codec) if n in present]
     background = np.asarray(overlay)
     editor = {"background": background, "layers": [], "composite": background}
-    return ImageView(session, overlay, legend_html(segmap), gr.update(choices=class_choices(codec, segmap), value=value),
-                     editor)
+    return ImageView(
+        session, overlay, legend_html(segmap), gr.update(choices=class_choices(codec, segmap), value=value), editor
+    )
 
 
 @user_errors("fitting the byte budget")
-def on_budget(session: Session | None, model_name: str, budget_text: str | None, seed: float | None,
-              force: bool = True):
+def on_budget(
+    session: Session | None, model_name: str, budget_text: str | None, seed: float | None, force: bool = True
+):
     """A budget (or none): the ticks and model that the budget affords, and a note saying so.
 
     force: apply it even when it is the budget already applied (Enter in the box: undo the user's overrides);
@@ -92,8 +108,10 @@ def on_budget(session: Session | None, model_name: str, budget_text: str | None,
             gr.Warning(str(exc))
             return gr.skip(), gr.skip(), f"**{html.escape(str(exc))}**"
     session.afforded, session.overridden = afforded, False
-    note = (f"**{budget:,} B** affords {afforded.description} (**{afforded.bitstream.num_bytes:,} B**). The ticks "
-            "and model show this choice; change them to override the budget.")
+    note = (
+        f"**{budget:,} B** affords {afforded.description} (**{afforded.bitstream.num_bytes:,} B**). The ticks "
+        "and model show this choice; change them to override the budget."
+    )
     return gr.update(value=afforded.ticks), gr.update(value=afforded.bitstream.model_id), note
 
 
@@ -170,9 +188,17 @@ class CompressView:
 
 
 @user_errors("compressing")
-def on_compress(session: Session | None, model_name: str, classes: list[str] | None, editor: dict | None,
-                seed: float | None, workdir_root: Path, request: gr.Request | None = None,
-                progress=gr.Progress(), budget_text: str | None = None) -> CompressView:
+def on_compress(
+    session: Session | None,
+    model_name: str,
+    classes: list[str] | None,
+    editor: dict | None,
+    seed: float | None,
+    workdir_root: Path,
+    request: gr.Request | None = None,
+    progress=gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
+    budget_text: str | None = None,
+) -> CompressView:
     """Compress the session's image with the chosen regions (or what the budget affords) and decode it back."""
     if session is None or session.rgb is None:
         raise gr.Error("Upload or pick an image first.", print_exception=False)
@@ -201,8 +227,10 @@ def on_compress(session: Session | None, model_name: str, classes: list[str] | N
     decoded = decode(data)
     recon, preserved = decoded.reconstruction, decoded.preserved
     if budget is not None and len(data) > budget:
-        gr.Warning(f"The file is {len(data):,} B, over the {budget:,} B budget: your ticks, model or painting "
-                   "override it (clear the painting or set the budget again to let it choose).")
+        gr.Warning(
+            f"The file is {len(data):,} B, over the {budget:,} B budget: your ticks, model or painting "
+            "override it (clear the painting or set the budget again to let it choose)."
+        )
     path = session_dir(workdir_root, request) / f"{session.name}.{bitstream.model_id}.sgc"
     path.write_bytes(data)
     session.result = Result(data, bitstream.model_id, recon, preserved)
@@ -213,15 +241,22 @@ def on_compress(session: Session | None, model_name: str, classes: list[str] | N
 
 @user_errors("comparing with the classical codecs")
 def on_compare(session: Session | None) -> Iterator[tuple[str, list]] | None:
-    """JPEG and AVIF at the size of the session's last result, row by row; None when there is none (a new image came)."""
+    """JPEG and AVIF at the size of the session's last result, row by row; None when there is none (a new image
+    came)."""
     if session is None or session.result is None or session.rgb is None or session.replaced:
         return None
     return comparison(session.rgb, session.result, session.baselines)
 
 
-def api_compress(image: str, preserve: list[str] | None, model: str | None, seed: float | None,
-                 max_bytes: float | None, workdir_root: Path,
-                 max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[str, np.ndarray, dict]:
+def api_compress(
+    image: str,
+    preserve: list[str] | None,
+    model: str | None,
+    seed: float | None,
+    max_bytes: float | None,
+    workdir_root: Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[str, np.ndarray, dict]:
     """Compress one image with selgan; returns the .sgc file, its decoded image and a summary.
 
     Args:
@@ -242,7 +277,9 @@ def api_compress(image: str, preserve: list[str] | None, model: str | None, seed
     wanted = [p for p in (preserve or []) if str(p).strip()]
     if max_bytes is not None:
         if max_bytes != int(max_bytes) or max_bytes < 1:
-            raise gr.Error(f"max_bytes must be a positive whole number of bytes, got {max_bytes}.", print_exception=False)
+            raise gr.Error(
+                f"max_bytes must be a positive whole number of bytes, got {max_bytes}.", print_exception=False
+            )
         keyword = len(wanted) == 1 and str(wanted[0]).lower() in ("default", "all", "nothing")
         options = {"max_bytes": int(max_bytes), "priority": None if not wanted or keyword else wanted}
     else:  # the preserve dialect of selgan.select.parse_preserve; nothing named: the model's own set, else global
@@ -257,8 +294,12 @@ def api_compress(image: str, preserve: list[str] | None, model: str | None, seed
     names = shared(bitstream.model_id).class_names
     regions = psnr_by_region(rgb, recon, preserved)
     summary = {
-        "model": bitstream.model_id, "bytes": len(data), "bpp": round(bitstream.bpp, 6),
-        "width": bitstream.width, "height": bitstream.height, "seed": bitstream.seed,
+        "model": bitstream.model_id,
+        "bytes": len(data),
+        "bpp": round(bitstream.bpp, 6),
+        "width": bitstream.width,
+        "height": bitstream.height,
+        "seed": bitstream.seed,
         "mode": bitstream.mode.name.lower(),
         "preserved_classes": [names[i] for i in bitstream.preserved_classes if i < len(names)],
         "preserved_share": round(float(preserved.mean()), 6),
@@ -280,10 +321,12 @@ def on_header(path: str | None) -> str:
     except SelganError:
         classes = ", ".join(map(str, bitstream.preserved_classes)) or "—"
     sizes = ", ".join(f"{k} {v:,} B" for k, v in bitstream.stream_sizes().items())
-    return (f"**model** {bitstream.model_id} (weights {bitstream.weights_hash.hex()}) · "
-            f"**size** {bitstream.width}×{bitstream.height} · **mode** {bitstream.mode.name.lower()} · "
-            f"**preserved classes** {classes} · **seed** {bitstream.seed}\n\n"
-            f"**file** {bitstream.num_bytes:,} B = {bitstream.bpp:.4f} bpp · **streams** {sizes}")
+    return (
+        f"**model** {bitstream.model_id} (weights {bitstream.weights_hash.hex()}) · "
+        f"**size** {bitstream.width}×{bitstream.height} · **mode** {bitstream.mode.name.lower()} · "
+        f"**preserved classes** {classes} · **seed** {bitstream.seed}\n\n"
+        f"**file** {bitstream.num_bytes:,} B = {bitstream.bpp:.4f} bpp · **streams** {sizes}"
+    )
 
 
 @user_errors("decoding the file")

@@ -1,4 +1,5 @@
 """The page: components, their events in order, the queue; `selgan app` serves it."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,10 +11,18 @@ import gradio as gr
 import selgan
 from selgan import SelganError
 from selgan.api import shared
-from selgan.app.handlers import (api_compress, image_view, on_budget, on_compare, on_compress, on_decode, on_header,
-                                 on_image)
-from selgan.app.messages import DEFAULT_MAX_PIXELS, MIN_SIDE, guarded, user_errors
 from selgan.app.compare import PENDING
+from selgan.app.handlers import (
+    api_compress,
+    image_view,
+    on_budget,
+    on_compare,
+    on_compress,
+    on_decode,
+    on_header,
+    on_image,
+)
+from selgan.app.messages import DEFAULT_MAX_PIXELS, MIN_SIDE, guarded, user_errors
 from selgan.app.session import Session, segmentation_of, session_dir
 from selgan.app.views import PRESETS, brush_colors, class_choices, preset_classes, selectable_names
 
@@ -64,53 +73,100 @@ def _compress_tab(models: list[str]) -> dict[str, gr.components.Component]:
             # A file input rather than gr.Image: every upload then reaches selgan's own reader,
             # so a non-image gets selgan's message instead of a failure inside Gradio.
             with gr.Row():
-                image = gr.File(label=f"Image (PNG, JPEG, WebP, …; at least {MIN_SIDE}×{MIN_SIDE})",
-                                file_types=["image"], height=110, elem_id="input-image", scale=3)
+                image = gr.File(
+                    label=f"Image (PNG, JPEG, WebP, …; at least {MIN_SIDE}×{MIN_SIDE})",
+                    file_types=["image"],
+                    height=110,
+                    elem_id="input-image",
+                    scale=3,
+                )
                 with gr.Column(scale=2, min_width=120):
-                    gr.Examples([[str(p)] for p in EXAMPLES if p.exists()], inputs=[image],
-                                label="Example: a real photo", api_name="load_example", **PRIVATE)
+                    gr.Examples(
+                        [[str(p)] for p in EXAMPLES if p.exists()],
+                        inputs=[image],
+                        label="Example: a real photo",
+                        api_name="load_example",
+                        **PRIVATE,
+                    )
             with gr.Row():
-                budget = gr.Textbox(label="Byte budget (optional)", placeholder="e.g. 1500 or 1.5 KB",
-                                    elem_id="budget", min_width=120)
+                budget = gr.Textbox(
+                    label="Byte budget (optional)", placeholder="e.g. 1500 or 1.5 KB", elem_id="budget", min_width=120
+                )
                 model = gr.Dropdown(models, value=selgan.default_model(), label="Model", elem_id="model", min_width=120)
-            classes = gr.CheckboxGroup(class_choices(default_codec, None), value=[],
-                                       label="Preserve (coded at the model's rate); the rest is synthesised",
-                                       elem_id="classes")
+            classes = gr.CheckboxGroup(
+                class_choices(default_codec, None),
+                value=[],
+                label="Preserve (coded at the model's rate); the rest is synthesised",
+                elem_id="classes",
+            )
             with gr.Row(equal_height=True):
                 run = gr.Button("Compress", variant="primary", elem_id="compress", scale=3)
                 status = gr.Markdown(elem_id="status", min_height=40, min_width=160)  # queue place, progress
             budget_note = gr.Markdown(elem_id="budget-note")
             with gr.Row():
                 preset = gr.Dropdown(list(PRESETS), value=None, label="Preset", elem_id="preset", min_width=120)
-                seed = gr.Number(0, label="Texture seed", precision=0, minimum=0, maximum=2**32 - 1,
-                                 elem_id="seed", min_width=100)
+                seed = gr.Number(
+                    0, label="Texture seed", precision=0, minimum=0, maximum=2**32 - 1, elem_id="seed", min_width=100
+                )
         with gr.Column(scale=3):
             editor = gr.ImageEditor(
-                label="Segmentation", type="numpy", sources=[], transforms=(), layers=False,
-                format="png", brush=gr.Brush(colors=["#00ff00", "#ff00ff"], color_mode="defaults"), elem_id="editor")
-            gr.Markdown("Paint on the segmentation: **green** preserves, **magenta** synthesises, a "
-                        "**class colour** relabels (the generator paints that class there).", elem_id="paint-help")
+                label="Segmentation",
+                type="numpy",
+                sources=[],
+                transforms=(),
+                layers=False,
+                format="png",
+                brush=gr.Brush(colors=["#00ff00", "#ff00ff"], color_mode="defaults"),
+                elem_id="editor",
+            )
+            gr.Markdown(
+                "Paint on the segmentation: **green** preserves, **magenta** synthesises, a "
+                "**class colour** relabels (the generator paints that class there).",
+                elem_id="paint-help",
+            )
             legend = gr.HTML(elem_id="legend")
-    return {"image": image, "budget": budget, "model": model, "classes": classes, "run": run, "status": status,
-            "budget_note": budget_note, "preset": preset, "seed": seed, "editor": editor, "legend": legend,
-            **_result_panel()}
+    return {
+        "image": image,
+        "budget": budget,
+        "model": model,
+        "classes": classes,
+        "run": run,
+        "status": status,
+        "budget_note": budget_note,
+        "preset": preset,
+        "seed": seed,
+        "editor": editor,
+        "legend": legend,
+        **_result_panel(),
+    }
 
 
 def _result_panel() -> dict[str, gr.components.Component]:
     """Original and reconstruction under a slider, the preserved mask, statistics, the comparison, download."""
     with gr.Row():
         slider = gr.ImageSlider(label="Original | reconstruction (drag)", format="png", elem_id="result")
-        mask = gr.Image(label="Preserved (coded at the model's rate) · magenta: synthesised from the labels",
-                        interactive=False, format="png", elem_id="mask")
+        mask = gr.Image(
+            label="Preserved (coded at the model's rate) · magenta: synthesised from the labels",
+            interactive=False,
+            format="png",
+            elem_id="mask",
+        )
     with gr.Row():
         stats = gr.Markdown(elem_id="stats")
         with gr.Column():
             compare = gr.Markdown(elem_id="compare")
-            gallery = gr.Gallery(label="Classical codecs at the same file size", columns=2, format="png",
-                                 elem_id="gallery")
+            gallery = gr.Gallery(
+                label="Classical codecs at the same file size", columns=2, format="png", elem_id="gallery"
+            )
     download = gr.DownloadButton("Download .sgc", interactive=False, elem_id="download")
-    return {"slider": slider, "mask": mask, "stats": stats, "compare": compare, "gallery": gallery,
-            "download": download}
+    return {
+        "slider": slider,
+        "mask": mask,
+        "stats": stats,
+        "compare": compare,
+        "gallery": gallery,
+        "download": download,
+    }
 
 
 def _decode_tab() -> dict[str, gr.components.Component]:
@@ -123,13 +179,17 @@ def _decode_tab() -> dict[str, gr.components.Component]:
 def _api_panel(models: list[str]) -> dict[str, gr.components.Component]:
     """The /compress endpoint's inputs and outputs (hidden: programs only)."""
     keywords = ["default", "all", "nothing"] + selectable_names(shared(selgan.default_model()))
-    return {"api_image": gr.File(label="image", file_types=["image"]),
-            "api_preserve": gr.Dropdown(keywords, value=[], multiselect=True, allow_custom_value=True, label="preserve"),
-            "api_model": gr.Dropdown(models, value=selgan.default_model(), label="model"),
-            "api_seed": gr.Number(0, precision=0, minimum=0, maximum=2**32 - 1, label="seed"),
-            "api_budget": gr.Number(None, precision=0, minimum=1, label="max_bytes"),
-            "api_file": gr.File(label="sgc"), "api_recon": gr.Image(format="png", label="reconstruction"),
-            "api_info": gr.JSON(label="summary"), "api_button": gr.Button("compress")}
+    return {
+        "api_image": gr.File(label="image", file_types=["image"]),
+        "api_preserve": gr.Dropdown(keywords, value=[], multiselect=True, allow_custom_value=True, label="preserve"),
+        "api_model": gr.Dropdown(models, value=selgan.default_model(), label="model"),
+        "api_seed": gr.Number(0, precision=0, minimum=0, maximum=2**32 - 1, label="seed"),
+        "api_budget": gr.Number(None, precision=0, minimum=1, label="max_bytes"),
+        "api_file": gr.File(label="sgc"),
+        "api_recon": gr.Image(format="png", label="reconstruction"),
+        "api_info": gr.JSON(label="summary"),
+        "api_button": gr.Button("compress"),
+    }
 
 
 RESULTS = ("slider", "mask", "stats", "compare", "gallery", "download", "status")  # what a compression shows
@@ -182,13 +242,29 @@ class Steps:
         colors = ["#{:02x}{:02x}{:02x}".format(*c) for c in brush_colors(shared(model_name))]
         return gr.update(brush=gr.Brush(colors=colors, default_color=colors[0], color_mode="defaults"))
 
-    def compress(self, state, model_name, ticked, painted, seed_value, budget_text, request: gr.Request,
-                 progress=gr.Progress()):
+    def compress(
+        self,
+        state,
+        model_name,
+        ticked,
+        painted,
+        seed_value,
+        budget_text,
+        request: gr.Request,
+        progress=gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
+    ):
         view = on_compress(state, model_name, ticked, painted, seed_value, self.root, request, progress, budget_text)
         if state.replaced:  # a new image came while this one was coded
             return [gr.skip()] * len(RESULTS)
-        return (view.slider, view.mask, view.stats, PENDING, [],
-                gr.update(value=view.download, interactive=True), view.status)
+        return (
+            view.slider,
+            view.mask,
+            view.stats,
+            PENDING,
+            [],
+            gr.update(value=view.download, interactive=True),
+            view.status,
+        )
 
     @staticmethod
     def compare(state):  # a generator: the table fills in row by row, while the image is still the same
@@ -203,8 +279,9 @@ class Steps:
             yield row
 
     def compress_endpoint(self, image, preserve, model, seed, max_bytes):
-        return user_errors("compressing")(api_compress)(image, preserve, model, seed, max_bytes, self.root,
-                                                        self.max_pixels)
+        return user_errors("compressing")(api_compress)(
+            image, preserve, model, seed, max_bytes, self.root, self.max_pixels
+        )
 
     def cleanup(self, request: gr.Request) -> None:
         shutil.rmtree(session_dir(self.root, request), ignore_errors=True)
@@ -220,48 +297,116 @@ def _wire(app: gr.Blocks, page: dict, steps: Steps, cpu: dict) -> None:
     budget_inputs = [p["session"], p["model"], p["budget"], p["seed"]]
     budget_outputs = [p["classes"], p["model"], p["budget_note"]]
     image_outputs = [p["session"], p["editor"], p["legend"], p["classes"], p["budget_note"]] + results
-    p["image"].change(steps.reset_view, [p["session"]], image_outputs, api_name="clear_result", queue=False, **PRIVATE
-                      ).then(steps.load_image, [p["image"], p["model"]], image_outputs, api_name="load_image",
-                             show_progress_on=[p["editor"]], **cpu, **PRIVATE
-                             ).then(on_budget, budget_inputs, budget_outputs, api_name="budget_for_image",
-                                    show_progress_on=[p["budget_note"]], **cpu, **PRIVATE)
+    p["image"].change(
+        steps.reset_view, [p["session"]], image_outputs, api_name="clear_result", queue=False, **PRIVATE
+    ).then(
+        steps.load_image,
+        [p["image"], p["model"]],
+        image_outputs,
+        api_name="load_image",
+        show_progress_on=[p["editor"]],
+        **cpu,
+        **PRIVATE,
+    ).then(
+        on_budget,
+        budget_inputs,
+        budget_outputs,
+        api_name="budget_for_image",
+        show_progress_on=[p["budget_note"]],
+        **cpu,
+        **PRIVATE,
+    )
     # Progress shows on the note only: an overlay on the ticks would swallow the click that left the box.
-    p["budget"].submit(on_budget, budget_inputs, budget_outputs, api_name="apply_budget",
-                       show_progress_on=[p["budget_note"]], **cpu, **PRIVATE)
-    p["budget"].blur(steps.budget_left, budget_inputs, budget_outputs, api_name="budget_on_leave",
-                     show_progress_on=[p["budget_note"]], **cpu, **PRIVATE)
-    p["model"].input(steps.change_model, [p["session"], p["model"], p["classes"]],
-                     [p["editor"], p["legend"], p["classes"], p["session"]], api_name="change_model", **cpu, **PRIVATE)
-    p["model"].change(steps.recolour_brush, [p["model"]], [p["editor"]], api_name="recolour_brush", queue=False,
-                      **PRIVATE)
+    p["budget"].submit(
+        on_budget,
+        budget_inputs,
+        budget_outputs,
+        api_name="apply_budget",
+        show_progress_on=[p["budget_note"]],
+        **cpu,
+        **PRIVATE,
+    )
+    p["budget"].blur(
+        steps.budget_left,
+        budget_inputs,
+        budget_outputs,
+        api_name="budget_on_leave",
+        show_progress_on=[p["budget_note"]],
+        **cpu,
+        **PRIVATE,
+    )
+    p["model"].input(
+        steps.change_model,
+        [p["session"], p["model"], p["classes"]],
+        [p["editor"], p["legend"], p["classes"], p["session"]],
+        api_name="change_model",
+        **cpu,
+        **PRIVATE,
+    )
+    p["model"].change(
+        steps.recolour_brush, [p["model"]], [p["editor"]], api_name="recolour_brush", queue=False, **PRIVATE
+    )
     app.load(steps.recolour_brush, [p["model"]], [p["editor"]], api_name="initial_brush", queue=False, **PRIVATE)
-    p["preset"].input(steps.apply_preset, [p["session"], p["preset"], p["model"]], [p["classes"]],
-                      api_name="apply_preset", queue=False, **PRIVATE)
+    p["preset"].input(
+        steps.apply_preset,
+        [p["session"], p["preset"], p["model"]],
+        [p["classes"]],
+        api_name="apply_preset",
+        queue=False,
+        **PRIVATE,
+    )
     p["classes"].input(steps.override_ticks, [p["session"]], None, api_name="override_ticks", queue=False, **PRIVATE)
     _wire_compress(page, steps, cpu, results)
-    p["api_button"].click(steps.compress_endpoint, [p[k] for k in ("api_image", "api_preserve", "api_model", "api_seed",
-                                                                   "api_budget")],
-                          [p["api_file"], p["api_recon"], p["api_info"]], api_name="compress", **cpu)
-    p["upload"].change(lambda: ("", None), None, [p["header"], p["decoded"]], api_name="clear_decoded", queue=False,
-                       **PRIVATE).then(on_header, [p["upload"]], [p["header"]], api_name="read_header").then(
-        on_decode, [p["upload"]], [p["decoded"]], api_name="decode", **cpu)
+    p["api_button"].click(
+        steps.compress_endpoint,
+        [p[k] for k in ("api_image", "api_preserve", "api_model", "api_seed", "api_budget")],
+        [p["api_file"], p["api_recon"], p["api_info"]],
+        api_name="compress",
+        **cpu,
+    )
+    p["upload"].change(
+        lambda: ("", None), None, [p["header"], p["decoded"]], api_name="clear_decoded", queue=False, **PRIVATE
+    ).then(on_header, [p["upload"]], [p["header"]], api_name="read_header").then(
+        on_decode, [p["upload"]], [p["decoded"]], api_name="decode", **cpu
+    )
     app.unload(steps.cleanup)
 
 
 def _wire_compress(page: dict, steps: Steps, cpu: dict, results: list) -> None:
     """Compress: lock the button, code and show selgan's result, compare, unlock."""
     p = page
-    job = p["run"].click(lambda: gr.update(interactive=False), None, [p["run"]], api_name="lock_compress", queue=False,
-                         **PRIVATE)
-    job = job.then(steps.compress, [p[k] for k in ("session", "model", "classes", "editor", "seed", "budget")], results,
-                   api_name="compress_in_page", show_progress_on=[p["status"]], **cpu, **PRIVATE)
-    job = job.then(steps.compare, [p["session"]], [p["compare"], p["gallery"]], api_name="compare_classical",
-                   show_progress_on=[p["compare"]], **cpu, **PRIVATE)
+    job = p["run"].click(
+        lambda: gr.update(interactive=False), None, [p["run"]], api_name="lock_compress", queue=False, **PRIVATE
+    )
+    job = job.then(
+        steps.compress,
+        [p[k] for k in ("session", "model", "classes", "editor", "seed", "budget")],
+        results,
+        api_name="compress_in_page",
+        show_progress_on=[p["status"]],
+        **cpu,
+        **PRIVATE,
+    )
+    job = job.then(
+        steps.compare,
+        [p["session"]],
+        [p["compare"], p["gallery"]],
+        api_name="compare_classical",
+        show_progress_on=[p["compare"]],
+        **cpu,
+        **PRIVATE,
+    )
     job.then(lambda: gr.update(interactive=True), None, [p["run"]], api_name="unlock_compress", queue=False, **PRIVATE)
 
 
-def main(host: str = "127.0.0.1", port: int = 7860, share: bool = False,
-         max_pixels: int = DEFAULT_MAX_PIXELS, concurrency: int = 1) -> None:
+def main(
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    concurrency: int = 1,
+) -> None:
     """Serve the app until interrupted."""
-    build_app(max_pixels, concurrency=concurrency).launch(server_name=host, server_port=port, share=share,
-                                                          show_error=True)
+    build_app(max_pixels, concurrency=concurrency).launch(
+        server_name=host, server_port=port, share=share, show_error=True
+    )

@@ -1,5 +1,6 @@
 """Messages a person can read: selgan's errors as one plain line without server paths, uploads read with the
 user's file name, the byte-budget box."""
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,11 @@ def user_errors(doing: str):
                 raise gr.Error(plain(str(exc)), print_exception=False) from None
             except Exception:
                 log.exception("unexpected error while %s", doing)
-                raise gr.Error(f"Something went wrong while {doing}. The details are in the server's log; "
-                               "please try again, or with another image.", print_exception=False) from None
+                raise gr.Error(
+                    f"Something went wrong while {doing}. The details are in the server's log; "
+                    "please try again, or with another image.",
+                    print_exception=False,
+                ) from None
 
         return wrapper
 
@@ -67,14 +71,17 @@ def load_upload(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.nda
         raise gr.Error(plain(str(exc).replace(str(path), filename)), print_exception=False) from None
     height, width = rgb.shape[:2]
     if min(height, width) < MIN_SIDE:
-        raise gr.Error(f"{filename} is {width}×{height} pixels: selgan needs at least {MIN_SIDE}×{MIN_SIDE}.",
-                       print_exception=False)
+        raise gr.Error(
+            f"{filename} is {width}×{height} pixels: selgan needs at least {MIN_SIDE}×{MIN_SIDE}.",
+            print_exception=False,
+        )
     if height * width > max_pixels:
         scale = (max_pixels / (height * width)) ** 0.5
         size = (max(MIN_SIDE, int(width * scale)), max(MIN_SIDE, int(height * scale)))
         rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.LANCZOS))
-        gr.Warning(f"{filename} is {width}×{height}; it was downscaled to {size[0]}×{size[1]} "
-                   f"(limit {max_pixels:,} pixels).")
+        gr.Warning(
+            f"{filename} is {width}×{height}; it was downscaled to {size[0]}×{size[1]} (limit {max_pixels:,} pixels)."
+        )
     return rgb, filename
 
 

@@ -1,4 +1,5 @@
 """A browser session's state (its image, segmentations, last result) and its files on the server."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,6 @@
 """What the page shows, as pictures and Markdown: the segmentation with unsure labels hatched, its legend and
 class choices, the preserved mask, the result's statistics; and the class names a preset ticks."""
+
 from __future__ import annotations
 
 import html
@@ -13,8 +14,18 @@ from selgan.metrics import psnr
 UNSURE_BELOW = 0.5  # pixels whose label the segmenter gives less probability are flagged (hatched)
 KEEP_COLOR, SYNTH_COLOR = (0, 255, 0), (255, 0, 255)  # brush colours that add/remove preserved regions
 PRESETS = {
-    "people and vehicles": ("pedestrian", "person", "rider", "bicyclist", "car", "truck", "bus", "train",
-                            "motorcycle", "bicycle"),
+    "people and vehicles": (
+        "pedestrian",
+        "person",
+        "rider",
+        "bicyclist",
+        "car",
+        "truck",
+        "bus",
+        "train",
+        "motorcycle",
+        "bicycle",
+    ),
     "everything but sky and road": "all-but:sky,road",
     "nothing — fully generative": "nothing",
     "everything — global": "all",
@@ -71,14 +82,18 @@ def legend_html(segmap: SegMap) -> str:
     for share in segmap.classes_present():
         doubt = float(unsure[segmap.labels == share.class_id].mean())
         flag = f' <span class="unsure">· {doubt:.0%} unsure</span>' if doubt >= 0.05 else ""
-        rows.append(f'<li><span style="display:inline-block;width:1em;height:1em;background:rgb{share.color};'
-                    f'border:1px solid #888;vertical-align:middle"></span> {html.escape(share.name)} '
-                    f"<b>{share_text(share.share, 1)}</b>{flag}</li>")
+        rows.append(
+            f'<li><span style="display:inline-block;width:1em;height:1em;background:rgb{share.color};'
+            f'border:1px solid #888;vertical-align:middle"></span> {html.escape(share.name)} '
+            f"<b>{share_text(share.share, 1)}</b>{flag}</li>"
+        )
     note = ""
     if unsure.any():
-        note = (f'<p class="selgan-unsure">Hatched: labels the segmenter is less than {UNSURE_BELOW:.0%} sure of '
-                f"({share_text(float(unsure.mean()))} of the image). Check them before compressing: paint the "
-                "right class colour over a wrong label, or green to preserve a region whatever its label.</p>")
+        note = (
+            f'<p class="selgan-unsure">Hatched: labels the segmenter is less than {UNSURE_BELOW:.0%} sure of '
+            f"({share_text(float(unsure.mean()))} of the image). Check them before compressing: paint the "
+            "right class colour over a wrong label, or green to preserve a region whatever its label.</p>"
+        )
     return note + f'<ul class="selgan-legend" style="list-style:none;padding-left:0;columns:2">{"".join(rows)}</ul>'
 
 
@@ -123,24 +138,46 @@ def region_psnr(rgb: np.ndarray, image: np.ndarray, region: np.ndarray) -> str:
     return f"{psnr(rgb, image, region):.2f} dB" if region.any() else "—"
 
 
-def stats_markdown(name: str, bitstream: Bitstream, how: str, encode_s: float, decode_s: float,
-                   rgb: np.ndarray, recon: np.ndarray, preserved: np.ndarray, budget: int | None = None) -> str:
+def stats_markdown(
+    name: str,
+    bitstream: Bitstream,
+    how: str,
+    encode_s: float,
+    decode_s: float,
+    rgb: np.ndarray,
+    recon: np.ndarray,
+    preserved: np.ndarray,
+    budget: int | None = None,
+) -> str:
     """File size, bpp, budget, bytes per stream, what was preserved/synthesised, timings and quality (Markdown)."""
     sizes = bitstream.stream_sizes()
-    rows = [("image", f"{html.escape(name)} ({bitstream.width}×{bitstream.height}), model {bitstream.model_id}"),
-            ("file", f"**{bitstream.num_bytes:,} B**, **{bitstream.bpp:.4f} bpp**")]
+    rows = [
+        ("image", f"{html.escape(name)} ({bitstream.width}×{bitstream.height}), model {bitstream.model_id}"),
+        ("file", f"**{bitstream.num_bytes:,} B**, **{bitstream.bpp:.4f} bpp**"),
+    ]
     if budget is not None:
         over = bitstream.num_bytes - budget
-        rows.append(("budget", f"{budget:,} B: " + ("fits" if over <= 0 else
-                                                     f"**over by {over:,} B** (your choices override the budget)")))
+        rows.append(
+            (
+                "budget",
+                f"{budget:,} B: "
+                + ("fits" if over <= 0 else f"**over by {over:,} B** (your choices override the budget)"),
+            )
+        )
     streams = dict.fromkeys(("header", "labels", "mask", "latent", *sizes))  # the usual ones, then any other
     rows += [(stream, f"{sizes[stream]:,} B" if stream in sizes else "— (not stored)") for stream in streams]
-    rows += [("selection", html.escape(how)),
-             ("preserved", f"{preserved.mean():.0%} of pixels, coded at the model's rate"),
-             ("synthesised", f"{1 - preserved.mean():.0%} of pixels, painted from the label map"),
-             ("encode", f"{encode_s:.2f} s"), ("decode", f"{decode_s:.2f} s"),
-             ("PSNR (preserved region)", region_psnr(rgb, recon, preserved)),
-             ("PSNR (whole image)", f"{psnr(rgb, recon):.2f} dB" + (
-                 " (synthesised regions are not meant to match pixel by pixel)" if not preserved.all() else ""))]
+    rows += [
+        ("selection", html.escape(how)),
+        ("preserved", f"{preserved.mean():.0%} of pixels, coded at the model's rate"),
+        ("synthesised", f"{1 - preserved.mean():.0%} of pixels, painted from the label map"),
+        ("encode", f"{encode_s:.2f} s"),
+        ("decode", f"{decode_s:.2f} s"),
+        ("PSNR (preserved region)", region_psnr(rgb, recon, preserved)),
+        (
+            "PSNR (whole image)",
+            f"{psnr(rgb, recon):.2f} dB"
+            + (" (synthesised regions are not meant to match pixel by pixel)" if not preserved.all() else ""),
+        ),
+    ]
     head, *rest = rows
     return f"| {head[0]} | {head[1]} |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rest)

@@ -1,4 +1,5 @@
 """Frozen ImageNet feature networks shared by the discriminator, the perceptual loss and the segmenter."""
+
 from selgan.backbones.efficientnet_lite import (
     EFFICIENTNET_LITE,
     FeaturePyramid,

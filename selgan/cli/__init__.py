@@ -2,6 +2,7 @@
 
 Each command lives in the module of its job (files, tools, segment) as an `_add_<command>` parser and a
 handler; this module only assembles the parser and turns user errors into one line on stderr."""
+
 from __future__ import annotations
 
 import argparse

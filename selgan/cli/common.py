@@ -1,4 +1,5 @@
 """Helpers the command modules share."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """`selgan compress`, `decompress`, `info` and `models`: files in, files out."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,21 +9,31 @@ from pathlib import Path
 from selgan.cli.common import progress
 from selgan.errors import SelganError
 
+
 def _add_compress(sub) -> None:
     p = sub.add_parser("compress", help="images -> .sgc files")
     p.add_argument("inputs", nargs="+", type=Path, metavar="IN")
     p.add_argument("-o", "--output", type=Path, required=True, help="output file (one input) or folder")
     p.add_argument("--model", default=None, help="pretrained model name (default: the manifest's default codec)")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--preserve", help="comma-separated classes to keep faithfully, e.g. car,pedestrian; or "
-                                          "'default' (the model's own set), 'all' (global), 'nothing' (fully "
-                                          "generative), 'all-but:sky,road'")
+    group.add_argument(
+        "--preserve",
+        help="comma-separated classes to keep faithfully, e.g. car,pedestrian; or "
+        "'default' (the model's own set), 'all' (global), 'nothing' (fully "
+        "generative), 'all-but:sky,road'",
+    )
     group.add_argument("--mask", type=Path, help="painted preserve mask (PNG, nonzero = keep)")
-    group.add_argument("--max-bytes", help="byte budget per file (1500, 1.5KB, 2KiB): the most preserving file that fits "
-                                           "(classes in --priority order, then the whole image)")
+    group.add_argument(
+        "--max-bytes",
+        help="byte budget per file (1500, 1.5KB, 2KiB): the most preserving file that fits "
+        "(classes in --priority order, then the whole image)",
+    )
     group.add_argument("--target-bpp", help="budget in bits per pixel of each image, instead of --max-bytes")
-    p.add_argument("--priority", help="with a budget: comma-separated classes in the order they are kept "
-                                      "(default: the selective model's own, e.g. pedestrian,bicyclist,car,…)")
+    p.add_argument(
+        "--priority",
+        help="with a budget: comma-separated classes in the order they are kept "
+        "(default: the selective model's own, e.g. pedestrian,bicyclist,car,…)",
+    )
     p.add_argument("--labels", type=Path, help="label PNG (one input) or folder of label PNGs named like the inputs")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthesised texture")
     p.set_defaults(run=_compress)
@@ -137,7 +148,10 @@ def _info(args: argparse.Namespace) -> int:
     print(f"file:     {args.input} ({len(data)} bytes, {bs.bpp:.4f} bpp, format version {bs.version})")
     print(f"model:    {bs.model_id} (weights {bs.weights_hash.hex()})")
     print(f"image:    {bs.width}×{bs.height}")
-    print(f"mode:     {bs.mode.name.lower()}" + (f", preserved class ids {list(bs.preserved_classes)}" if bs.preserved_classes else ""))
+    print(
+        f"mode:     {bs.mode.name.lower()}"
+        + (f", preserved class ids {list(bs.preserved_classes)}" if bs.preserved_classes else "")
+    )
     print(f"seed:     {bs.seed}")
     for name, size in bs.stream_sizes().items():
         print(f"  {name:<8} {size:>7} bytes  {size * 8 / (bs.width * bs.height):.4f} bpp")
@@ -153,4 +167,3 @@ def _models(args: argparse.Namespace) -> int:
 
 
 PARSERS = (_add_compress, _add_decompress, _add_info, _add_models)
-

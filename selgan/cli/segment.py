@@ -1,10 +1,12 @@
 """`selgan segment` and `eval-seg`: label maps, and how good they are."""
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
 from selgan.cli.common import progress
+
 
 def _add_segment(sub) -> None:
     p = sub.add_parser("segment", help="images -> label PNGs and colour overlays")
@@ -21,7 +23,9 @@ def _add_eval_seg(sub) -> None:
     p.add_argument("--layout", default="camvid", choices=["camvid", "cityscapes", "folder"])
     p.add_argument("--split", default="val")
     p.add_argument("--size", help="resize every image (and its labels) to WxH first, e.g. 1024x512")
-    p.add_argument("--vocab", default="camvid", help="vocabulary scored in (ground truth and predictions are mapped to it)")
+    p.add_argument(
+        "--vocab", default="camvid", help="vocabulary scored in (ground truth and predictions are mapped to it)"
+    )
     p.add_argument("--limit", type=int, default=None)
     _segmenter_options(p)
     p.set_defaults(run=_eval_seg)
@@ -58,7 +62,9 @@ def _segment(args: argparse.Namespace) -> int:
         segmap = segmenter.segment(path)
         if args.vocab:
             segmap = segmap.to_vocabulary(args.vocab)
-        save_png_atomic(args.output / f"{path.stem}{SEGMENT_SUFFIX}.png", Image.fromarray(segmap.labels.astype("uint8"), mode="L"))
+        save_png_atomic(
+            args.output / f"{path.stem}{SEGMENT_SUFFIX}.png", Image.fromarray(segmap.labels.astype("uint8"), mode="L")
+        )
         save_png_atomic(args.output / f"{path.stem}_overlay.png", segmap.overlay(load_rgb(path)))
         shares = ", ".join(f"{c.name} {100 * c.share:.0f}%" for c in segmap.classes_present()[:6])
         (inputs.write if hasattr(inputs, "write") else print)(f"{path}: {shares}")
@@ -83,4 +89,3 @@ def _eval_seg(args: argparse.Namespace) -> int:
 
 
 PARSERS = (_add_segment, _add_eval_seg)
-

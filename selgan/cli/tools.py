@@ -1,4 +1,5 @@
 """`selgan train`, `export`, `eval`, `bench` and `app`: the commands around the models."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,14 +8,18 @@ from pathlib import Path
 from selgan.cli.common import at_least_one
 from selgan.errors import SelganError
 
+
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a codec (GC/SC) with the conditional GAN objective")
     p.add_argument("config", nargs="?", help="YAML preset, e.g. configs/camvid_sc_c4.yaml")
     p.add_argument("overrides", nargs="*", help="section.key=value, e.g. optim.steps=2000 data.crop=192")
     p.add_argument("--out", type=Path, required=True, help="run folder (checkpoint.pt, log.jsonl, tensorboard/)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--init", help="start from another run's checkpoint (codec weights and step), "
-                   "or from shipped weights: a .safetensors file or a model name (step 0, new discriminator)")
+    p.add_argument(
+        "--init",
+        help="start from another run's checkpoint (codec weights and step), "
+        "or from shipped weights: a .safetensors file or a model name (step 0, new discriminator)",
+    )
     p.add_argument("--minutes", type=float, default=float("inf"), help="stop (and checkpoint) after this wall time")
     p.set_defaults(run=_train)
 
@@ -29,8 +34,11 @@ def _add_export(sub) -> None:
     p.add_argument("--description", default="")
     p.add_argument("--segmenter", default=None, help="zoo segmenter the codec uses when no labels are given")
     p.add_argument("--eval-images", type=int, default=20)
-    p.add_argument("--preserve", default="",
-                   help="selective models: their default preserve set (preserve='default'), also measured in the card")
+    p.add_argument(
+        "--preserve",
+        default="",
+        help="selective models: their default preserve set (preserve='default'), also measured in the card",
+    )
     p.set_defaults(run=_export)
 
 
@@ -38,12 +46,20 @@ def _add_eval(sub) -> None:
     p = sub.add_parser("eval", help="selgan vs baseline codecs at the same file size, on real files")
     p.add_argument("--model", default=None)
     p.add_argument("--data", type=Path, required=True, help="dataset root (see --layout), or a folder of images")
-    p.add_argument("--layout", default="camvid", choices=["camvid", "cityscapes", "folder", "images"],
-                   help="camvid (SPLIT/ + SPLITannot/), cityscapes (leftImg8bit/ + gtFine/), folder (images/ + "
-                        "labels/), or images: photos without labels (the model's segmenter labels them)")
+    p.add_argument(
+        "--layout",
+        default="camvid",
+        choices=["camvid", "cityscapes", "folder", "images"],
+        help="camvid (SPLIT/ + SPLITannot/), cityscapes (leftImg8bit/ + gtFine/), folder (images/ + "
+        "labels/), or images: photos without labels (the model's segmenter labels them)",
+    )
     p.add_argument("--split", default="val")
-    p.add_argument("--label-vocab", default=None, help="vocabulary of the label files (default: cityscapes for the "
-                                                       "cityscapes layout, else the model's); mapped to the model's")
+    p.add_argument(
+        "--label-vocab",
+        default=None,
+        help="vocabulary of the label files (default: cityscapes for the "
+        "cityscapes layout, else the model's); mapped to the model's",
+    )
     p.add_argument("--size", help="resize every image (and its labels) to WxH first, e.g. 1024x512")
     p.add_argument("--labels", type=Path, help="folder of label PNGs named like the images in --data")
     p.add_argument("--preserve", help="comma-separated classes (selective mode); default: global")
@@ -51,12 +67,22 @@ def _add_eval(sub) -> None:
     p.add_argument("--scales", default="1,2,4", help="baseline resolutions 1/s (Lanczos down before, up after)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--stride", type=int, default=1, help="every Nth image (a spread-out subset of a video split)")
-    p.add_argument("--offset", type=int, default=0,
-                   help="start at this image: --stride 4 --offset 2 is a subset disjoint from --stride 4")
-    p.add_argument("--global-reference", metavar="MODEL",
-                   help="also code each image globally with MODEL: its bytes and PSNR in the preserved region")
-    p.add_argument("--max-bytes", help="comma-separated byte budgets: evaluate rate control (selgan chooses what to "
-                                       "preserve) against the baselines at each budget, e.g. 200,400,800,1600")
+    p.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="start at this image: --stride 4 --offset 2 is a subset disjoint from --stride 4",
+    )
+    p.add_argument(
+        "--global-reference",
+        metavar="MODEL",
+        help="also code each image globally with MODEL: its bytes and PSNR in the preserved region",
+    )
+    p.add_argument(
+        "--max-bytes",
+        help="comma-separated byte budgets: evaluate rate control (selgan chooses what to "
+        "preserve) against the baselines at each budget, e.g. 200,400,800,1600",
+    )
     p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
     p.add_argument("--no-kid", action="store_true", help="skip KID/FID (Inception features of every reconstruction)")
     p.add_argument("--curve-images", type=int, default=10, help="images for the baselines' quality sweep (0: none)")
@@ -81,9 +107,14 @@ def _add_app(sub) -> None:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="also publish a temporary public gradio.live link")
     p.add_argument("--max-pixels", type=int, default=2_100_000, help="larger uploads are downscaled to this area")
-    p.add_argument("--concurrency", type=at_least_one, default=1, metavar="N",
-                   help="jobs that run at once (default 1; each uses all cores through torch, so raise it only on "
-                        "machines with many cores, e.g. 4 on 32); waiting users see their place in the queue")
+    p.add_argument(
+        "--concurrency",
+        type=at_least_one,
+        default=1,
+        metavar="N",
+        help="jobs that run at once (default 1; each uses all cores through torch, so raise it only on "
+        "machines with many cores, e.g. 4 on 32); waiting users see their place in the queue",
+    )
     p.set_defaults(run=_app)
 
 
@@ -99,10 +130,21 @@ def _train(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from selgan.train.export import export_checkpoint
 
-    data = {k: v for k, v in (("root", args.data and str(args.data)), ("layout", args.layout),
-                              ("val_split", args.val_split)) if v}
-    export_checkpoint(args.checkpoint, args.output.parent, args.output.name, data, args.description,
-                      args.segmenter, args.eval_images, tuple(c.strip() for c in args.preserve.split(",") if c.strip()))
+    data = {
+        k: v
+        for k, v in (("root", args.data and str(args.data)), ("layout", args.layout), ("val_split", args.val_split))
+        if v
+    }
+    export_checkpoint(
+        args.checkpoint,
+        args.output.parent,
+        args.output.name,
+        data,
+        args.description,
+        args.segmenter,
+        args.eval_images,
+        tuple(c.strip() for c in args.preserve.split(",") if c.strip()),
+    )
     return 0
 
 
@@ -131,17 +173,32 @@ def eval_spec(args: argparse.Namespace):
     except ValueError:
         raise SelganError(f"--scales must be whole numbers separated by commas, got {args.scales!r}") from None
     return EvalSpec(
-        data=args.data, out=args.out, model=args.model, layout=args.layout, split=args.split,
-        label_vocab=args.label_vocab, size=parse_size(args.size), labels=args.labels, preserve=args.preserve or None,
-        baselines=tuple(b for b in args.baselines.split(",") if b), scales=scales, limit=args.limit,
-        stride=args.stride, offset=args.offset, global_reference=args.global_reference, max_bytes=budgets,
-        segmenter=not args.no_segmenter, kid=not args.no_kid, curve_images=args.curve_images)
+        data=args.data,
+        out=args.out,
+        model=args.model,
+        layout=args.layout,
+        split=args.split,
+        label_vocab=args.label_vocab,
+        size=parse_size(args.size),
+        labels=args.labels,
+        preserve=args.preserve or None,
+        baselines=tuple(b for b in args.baselines.split(",") if b),
+        scales=scales,
+        limit=args.limit,
+        stride=args.stride,
+        offset=args.offset,
+        global_reference=args.global_reference,
+        max_bytes=budgets,
+        segmenter=not args.no_segmenter,
+        kid=not args.no_kid,
+        curve_images=args.curve_images,
+    )
 
 
 def _bench(args: argparse.Namespace) -> int:
     from selgan.demo import DEMO_IMAGE
-    from selgan.pipeline import Pipeline
     from selgan.eval.bench import format_bench, run_bench, write_bench
+    from selgan.pipeline import Pipeline
     from selgan.segment import get_segmenter
 
     try:
@@ -169,4 +226,3 @@ def _app(args: argparse.Namespace) -> int:
 
 
 PARSERS = (_add_train, _add_export, _add_eval, _add_bench, _add_app)
-

@@ -7,6 +7,7 @@ bytes per class and fixes the cast (benchmarks/region_colour.py: +13 bytes, +2 d
 regions on Cityscapes frames). The regions are defined from what the decoder already has: the stored
 label map (upsampled) and the latent mask, so the class list itself costs nothing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,9 @@ from selgan.errors import BitstreamError
 LEVELS = 31  # 5 bits per channel
 
 
-def synthesised_regions(stored_labels: np.ndarray, coded: np.ndarray, label_stride: int, latent_stride: int,
-                        height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+def synthesised_regions(
+    stored_labels: np.ndarray, coded: np.ndarray, label_stride: int, latent_stride: int, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(class id per pixel, synthesised-pixel mask), both H×W, from the stored label map and the latent mask."""
     classes = np.repeat(np.repeat(stored_labels, label_stride, 0), label_stride, 1)[:height, :width]
     synthesised = ~np.repeat(np.repeat(coded, latent_stride, 0), latent_stride, 1)[:height, :width]

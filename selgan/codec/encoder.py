@@ -1,4 +1,5 @@
 """Encoder E: image -> latent at 1/16 resolution with C channels."""
+
 from __future__ import annotations
 
 import torch
@@ -15,13 +16,17 @@ class Encoder(nn.Module):
         super().__init__()
         w0, w1, w2, w3 = widths
         self.to_eighth = nn.Sequential(
-            nn.Conv2d(3, w0, 5, stride=2, padding=2, padding_mode="reflect"), nn.ReLU(inplace=True),
-            nn.Conv2d(w0, w1, 3, stride=2, padding=1, padding_mode="reflect"), nn.ReLU(inplace=True),
-            nn.Conv2d(w1, w2, 3, stride=2, padding=1, padding_mode="reflect"), nn.ReLU(inplace=True),
+            nn.Conv2d(3, w0, 5, stride=2, padding=2, padding_mode="reflect"),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(w0, w1, 3, stride=2, padding=1, padding_mode="reflect"),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(w1, w2, 3, stride=2, padding=1, padding_mode="reflect"),
+            nn.ReLU(inplace=True),
         )
         self.to_sixteenth = nn.Sequential(
             nn.Conv2d(w2 + num_classes, w3, 3, stride=2, padding=1, padding_mode="reflect"),
-            ChannelNorm(w3), nn.ReLU(inplace=True),
+            ChannelNorm(w3),
+            nn.ReLU(inplace=True),
             ResidualBlock(w3),
             nn.Conv2d(w3, latent_channels, 3, padding=1, padding_mode="reflect"),
         )

@@ -1,4 +1,5 @@
 """Generator G: masked latent + label map (+ noise) -> image."""
+
 from __future__ import annotations
 
 import torch
@@ -40,7 +41,8 @@ class Generator(nn.Module):
         in_channels = latent_channels + 1 + num_classes + noise_channels
         self.head = nn.Sequential(
             nn.Conv2d(in_channels, width, 3, padding=1, padding_mode="reflect"),
-            ChannelNorm(width), nn.ReLU(inplace=True),
+            ChannelNorm(width),
+            nn.ReLU(inplace=True),
         )
         self.blocks = nn.Sequential(*[ResidualBlock(width) for _ in range(num_blocks)])
         channels = [width, *upsample_widths]

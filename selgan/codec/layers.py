@@ -1,4 +1,5 @@
 """Small building blocks shared by the encoder and the generator."""
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ forward() trains; compress() turns an image into a CodedImage (sizes, mode, stre
 one back into pixels. Which model made a file, and the file's bytes, are the container's business
 (selgan.bitstream, written by selgan.api.Codec): the network knows neither.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ MIN_PADDED_SIDE = 64
 
 def padded_shape(height: int, width: int) -> tuple[int, int]:
     """Size the codec works at for an image: multiples of the latent stride, at least MIN_PADDED_SIDE."""
+
     def side(n: int) -> int:
         return max(n + (-n % LATENT_STRIDE), MIN_PADDED_SIDE)
 
@@ -78,12 +80,15 @@ class CodecNetwork(nn.Module):
         self.label_model: LabelMapModel | None = None
         self.mask_model: MaskModel | None = None
 
-    def draw_noise(self, batch: int, latent_shape: tuple[int, int], device=None,
-                   generator: torch.Generator | None = None) -> list[torch.Tensor]:
+    def draw_noise(
+        self, batch: int, latent_shape: tuple[int, int], device=None, generator: torch.Generator | None = None
+    ) -> list[torch.Tensor]:
         """The generator's noise inputs for a latent grid of latent_shape, in its noise_shapes() order."""
         h, w = latent_shape
-        return [torch.randn(batch, channels, h * factor, w * factor, generator=generator, device=device)
-                for channels, factor in self.generator.noise_shapes()]
+        return [
+            torch.randn(batch, channels, h * factor, w * factor, generator=generator, device=device)
+            for channels, factor in self.generator.noise_shapes()
+        ]
 
     # ---- training -------------------------------------------------------------------------
     def forward(self, x: torch.Tensor, labels: torch.Tensor, latent_mask: torch.Tensor) -> dict:
@@ -133,8 +138,9 @@ class CodecNetwork(nn.Module):
         label_stream = self._label_model().encode(stored) if labels is not None else None
         return Analysis(width, height, image, stored, symbols[0].numpy(), label_stream)
 
-    def code(self, analysis: Analysis, preserved_classes: tuple[int, ...] | None, painted_mask: np.ndarray | None,
-             seed: int) -> CodedImage:
+    def code(
+        self, analysis: Analysis, preserved_classes: tuple[int, ...] | None, painted_mask: np.ndarray | None, seed: int
+    ) -> CodedImage:
         """Entropy-code an analysed image for one preserve set (classes, painted latent mask, both, or neither = GC)."""
         stored = analysis.stored_labels
         streams: dict[str, bytes] = {}
@@ -148,26 +154,35 @@ class CodecNetwork(nn.Module):
         if selective and analysis.label_stream is not None and not coded.all():
             classes, synthesised = self._regions(stored, coded, analysis.height, analysis.width)
             streams["colours"] = encode_colours(analysis.image, classes, synthesised)
-        return CodedImage(width=analysis.width, height=analysis.height, mode=Mode.SELECTIVE if selective else Mode.GLOBAL,
-                          seed=seed, preserved_classes=tuple(preserved_classes or ()), streams=streams)
+        return CodedImage(
+            width=analysis.width,
+            height=analysis.height,
+            mode=Mode.SELECTIVE if selective else Mode.GLOBAL,
+            seed=seed,
+            preserved_classes=tuple(preserved_classes or ()),
+            streams=streams,
+        )
 
-    def min_bytes(self, analysis: Analysis, preserved_classes: tuple[int, ...] | None,
-                  painted_mask: np.ndarray | None) -> int:
+    def min_bytes(
+        self, analysis: Analysis, preserved_classes: tuple[int, ...] | None, painted_mask: np.ndarray | None
+    ) -> int:
         """A floor on the bytes of code(analysis, preserved_classes, painted_mask)'s streams, found without coding
         the latent: rate control skips candidates whose floor is over the budget."""
         coded = self._coded_cells(analysis, preserved_classes, painted_mask)
         latent = self.latent_model.min_bytes(analysis.symbols, coded, self.latent_classes(analysis.stored_labels))
         return len(analysis.label_stream or b"") + latent
 
-    def _coded_cells(self, analysis: Analysis, preserved_classes: tuple[int, ...] | None,
-                     painted_mask: np.ndarray | None) -> np.ndarray:
+    def _coded_cells(
+        self, analysis: Analysis, preserved_classes: tuple[int, ...] | None, painted_mask: np.ndarray | None
+    ) -> np.ndarray:
         """The latent cells a preserve set codes: painted ones and those of the classes (one mask), else all (GC)."""
         if painted_mask is None and preserved_classes is None:
             return np.ones(analysis.symbols.shape[-2:], dtype=bool)
         coded = painted_mask if painted_mask is not None else np.zeros(analysis.symbols.shape[-2:], dtype=bool)
         if preserved_classes:
-            coded = coded | class_latent_mask(analysis.stored_labels, preserved_classes,
-                                              LATENT_STRIDE // self.label_downsample)
+            coded = coded | class_latent_mask(
+                analysis.stored_labels, preserved_classes, LATENT_STRIDE // self.label_downsample
+            )
         return coded
 
     def decode_symbols(self, coded_image: CodedImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -205,12 +220,20 @@ class CodecNetwork(nn.Module):
                 y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
                 ya, xa, yb, xb = max(0, y0 - halo), max(0, x0 - halo), min(h, y1 + halo), min(w, x1 + halo)
                 x_hat = self.generator(
-                    z_hat[..., ya:yb, xa:xb], mask[..., ya:yb, xa:xb],
+                    z_hat[..., ya:yb, xa:xb],
+                    mask[..., ya:yb, xa:xb],
                     one_hot[..., ya * ratio : yb * ratio, xa * ratio : xb * ratio],
-                    [noise[..., ya * f : yb * f, xa * f : xb * f] for noise, (_, f) in zip(noises, self.generator.noise_shapes())],
+                    [
+                        noise[..., ya * f : yb * f, xa * f : xb * f]
+                        for noise, (_, f) in zip(noises, self.generator.noise_shapes())
+                    ],
                 )
-                crop = x_hat[0, :, (y0 - ya) * LATENT_STRIDE : (y1 - ya) * LATENT_STRIDE,
-                             (x0 - xa) * LATENT_STRIDE : (x1 - xa) * LATENT_STRIDE]
+                crop = x_hat[
+                    0,
+                    :,
+                    (y0 - ya) * LATENT_STRIDE : (y1 - ya) * LATENT_STRIDE,
+                    (x0 - xa) * LATENT_STRIDE : (x1 - xa) * LATENT_STRIDE,
+                ]
                 pixels = ((crop.permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
                 out[y0 * LATENT_STRIDE : y1 * LATENT_STRIDE, x0 * LATENT_STRIDE : x1 * LATENT_STRIDE] = pixels
         return out

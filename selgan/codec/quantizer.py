@@ -1,4 +1,5 @@
 """Multi-level scalar quantiser with fixed centres (Agustsson et al. 2017/2019)."""
+
 from __future__ import annotations
 
 import torch

@@ -6,6 +6,7 @@ enters at each stage (StyleGAN-style, per-channel learned strength) so synthesis
 The label map is stored at 1/8, so modulations for the finer stages are computed at 1/8 and upsampled
 bilinearly: same information, a fraction of the cost where the image is largest.
 """
+
 from __future__ import annotations
 
 import torch
@@ -116,7 +117,8 @@ class SemanticGenerator(nn.Module):
     def forward(
         self, z_hat: torch.Tensor, latent_mask: torch.Tensor, labels_one_hot: torch.Tensor, noises: list[torch.Tensor]
     ) -> torch.Tensor:
-        # z_hat: N,C,h,w; latent_mask: N,1,h,w; labels_one_hot: N,K,H/8,W/8; noises[0]: N,Z,h,w, noises[i]: N,1,h·2^i,w·2^i
+        # z_hat: N,C,h,w; latent_mask: N,1,h,w; labels_one_hot: N,K,H/8,W/8;
+        # noises[0]: N,Z,h,w, noises[i]: N,1,h·2^i,w·2^i
         labels16 = resize_one_hot(labels_one_hot, z_hat.shape[-2:])
         mask8 = F.interpolate(latent_mask, size=labels_one_hot.shape[-2:], mode="nearest")
         cond16 = self.cond16(torch.cat([labels16, latent_mask], dim=1))

@@ -1,4 +1,5 @@
 """Learned probability models and their integer tables, coded with constriction's rANS."""
+
 from selgan.entropy.coder import decode_grid, encode_grid, quantize_pmf
 from selgan.entropy.labels import LabelMapModel
 from selgan.entropy.latent import LatentContextModel

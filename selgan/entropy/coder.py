@@ -6,6 +6,7 @@ top-right) are already known when the decoder reaches them. Probabilities are
 integer frequency tables summing to 2**PRECISION; the coder sees them as exact
 float64 ratios, so a file decodes to the same symbols on every machine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -50,9 +51,7 @@ def wavefront(height: int, width: int, slope: int) -> list[tuple[np.ndarray, np.
     return [(ys[a:b], xs[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
-def encode_grid(
-    grid: np.ndarray, valid: np.ndarray, table: np.ndarray, context_fn: ContextFn, slope: int
-) -> bytes:
+def encode_grid(grid: np.ndarray, valid: np.ndarray, table: np.ndarray, context_fn: ContextFn, slope: int) -> bytes:
     """Code grid[valid] in wavefront order with per-position rows of the frequency table."""
     symbols, probs = [], []
     for ys, xs in wavefront(*grid.shape, slope):
@@ -64,9 +63,7 @@ def encode_grid(
     if not symbols:
         return b""
     encoder = constriction.stream.stack.AnsCoder()
-    encoder.encode_reverse(
-        np.concatenate(symbols).astype(np.int32), _MODEL, _as_probabilities(np.concatenate(probs))
-    )
+    encoder.encode_reverse(np.concatenate(symbols).astype(np.int32), _MODEL, _as_probabilities(np.concatenate(probs)))
     return encoder.get_compressed().astype("<u4").tobytes()
 
 

@@ -1,4 +1,5 @@
 """Lossless label-map coding with a context model learned from data (counts with back-off)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ class LabelMapModel:
         self.table = table
 
     @classmethod
-    def fit(cls, label_maps: Iterable[np.ndarray], num_classes: int) -> "LabelMapModel":
+    def fit(cls, label_maps: Iterable[np.ndarray], num_classes: int) -> LabelMapModel:
         """Learn the table from downsampled label maps by smoothed counting with back-off."""
         states = num_classes + 1
         full = np.zeros((states**4, num_classes))

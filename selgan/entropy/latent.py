@@ -4,6 +4,7 @@ Context of symbol (c, y, x): the semantic class at (y, x), the symbols left of i
 above it in channel c, and the symbol at (y, x) in channel c-1 (each 'not coded' when
 absent). Training uses the float logits; coding uses integer tables frozen by update().
 """
+
 from __future__ import annotations
 
 import math
@@ -51,7 +52,9 @@ class LatentContextModel(nn.Module):
         states = self.num_centers + 1
         return (((chan * self.num_classes + classes) * states + left) * states + top) * states + prev
 
-    def bits(self, symbols: torch.Tensor, soft: torch.Tensor, coded: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+    def bits(
+        self, symbols: torch.Tensor, soft: torch.Tensor, coded: torch.Tensor, classes: torch.Tensor
+    ) -> torch.Tensor:
         """Estimated bits of the coded symbols, differentiable w.r.t. the model and (via soft) the encoder."""
         ctx = self.context_index(symbols.detach(), coded, classes)  # N,C,h,w
         log_p = self.log_pmf()[ctx]  # N,C,h,w,L
@@ -76,8 +79,11 @@ class LatentContextModel(nn.Module):
         """A floor on len(encode(symbols, coded, classes)), without coding: the symbols' information content
         under the frozen tables, less the coder's slack. Rate control uses it to skip candidates that cannot fit."""
         table = self._table()
-        ctx = self.context_index(torch.from_numpy(symbols).long()[None], torch.from_numpy(coded)[None, None],
-                                 torch.from_numpy(np.asarray(classes)).long()[None])[0].numpy()
+        ctx = self.context_index(
+            torch.from_numpy(symbols).long()[None],
+            torch.from_numpy(coded)[None, None],
+            torch.from_numpy(np.asarray(classes)).long()[None],
+        )[0].numpy()
         freq = table[ctx, np.minimum(symbols, self.num_centers - 1)][np.broadcast_to(coded, symbols.shape)]
         bits = float(np.sum(PRECISION - np.log2(freq.astype(np.float64))))
         return max(0, math.floor(bits / 8) - ANS_SLACK_BYTES)

@@ -1,4 +1,5 @@
 """Lossless coding of a painted binary mask at latent resolution."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ class MaskModel:
         self.table = table
 
     @classmethod
-    def fit(cls, masks: Iterable[np.ndarray]) -> "MaskModel":
+    def fit(cls, masks: Iterable[np.ndarray]) -> MaskModel:
         """Learn the table from example masks by counting, with add-one smoothing."""
         counts = np.ones((81, 2))
         for mask in masks:

@@ -2,6 +2,7 @@
 
 Prints a table and writes JSON; it never passes or fails on time.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,11 +18,10 @@ import torch
 from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 
-from selgan.codec import LATENT_STRIDE
-from selgan.labels.resample import one_hot_labels
-from selgan.codec.network import padded_shape
 from selgan.api import Codec
-from selgan.labels.resample import pad_to_shape
+from selgan.codec import LATENT_STRIDE
+from selgan.codec.network import padded_shape
+from selgan.labels.resample import one_hot_labels, pad_to_shape
 from selgan.segment.base import Segmenter
 
 SIZES = ((480, 360), (1024, 512), (2048, 1024), (3840, 2160))
@@ -76,8 +76,10 @@ def bench_size(codec: Codec, segmenter: Segmenter | None, image: np.ndarray, run
     row["entropy_encode_s"], (label_bytes, latent_bytes) = timed(entropy_encode, runs)
 
     def entropy_decode():
-        return (model.label_model.decode(label_bytes, stored.shape),
-                model.latent_model.decode(latent_bytes, coded, classes))
+        return (
+            model.label_model.decode(label_bytes, stored.shape),
+            model.latent_model.decode(latent_bytes, coded, classes),
+        )
 
     row["entropy_decode_s"], _ = timed(entropy_decode, runs)
     z_hat = model.quantizer.dequantize(symbols)
@@ -97,8 +99,10 @@ def flops_480(codec: Codec) -> dict:
     model = codec.model
     h, w = padded_shape(360, 480)
     x = torch.rand(1, 3, h, w)
-    one_hot = one_hot_labels(torch.zeros(1, h // model.label_downsample, w // model.label_downsample, dtype=torch.long),
-                             model.vocab.num_classes)
+    one_hot = one_hot_labels(
+        torch.zeros(1, h // model.label_downsample, w // model.label_downsample, dtype=torch.long),
+        model.vocab.num_classes,
+    )
     counter = FlopCounterMode(display=False)
     with counter:
         z = model.encoder(x, one_hot)
@@ -141,7 +145,7 @@ def budget_seconds(codec: Codec, image: np.ndarray, runs: int) -> dict:
     row = {"plain_compress_s": plain}
     for name, budget in (("smallest", sizes[0]), ("middle", sizes[len(sizes) // 2]), ("largest", sizes[-1])):
         row[f"budget_{name}_bytes"] = budget
-        row[f"budget_{name}_s"], _ = timed(lambda: codec.compress(image, max_bytes=budget), runs)
+        row[f"budget_{name}_s"], _ = timed(lambda budget=budget: codec.compress(image, max_bytes=budget), runs)
     row["budget_worst_ratio"] = max(row[f"budget_{n}_s"] for n in ("smallest", "middle", "largest")) / plain
     return row
 
@@ -149,8 +153,10 @@ def budget_seconds(codec: Codec, image: np.ndarray, runs: int) -> dict:
 def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZES, runs: int = 3) -> dict:
     """The whole benchmark as one JSON-ready dict."""
     base = Image.open(source).convert("RGB")
-    rows = [bench_size(codec, segmenter, np.asarray(base.resize(size, Image.LANCZOS)), runs if size[0] < 2000 else 1)
-            for size in sizes]
+    rows = [
+        bench_size(codec, segmenter, np.asarray(base.resize(size, Image.LANCZOS)), runs if size[0] < 2000 else 1)
+        for size in sizes
+    ]
     machine_gflops = matmul_gflops()
     flops = flops_480(codec)
     frame_480 = np.asarray(base.resize((480, 360), Image.LANCZOS))
@@ -160,8 +166,12 @@ def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZ
         "generator_gflops_per_s": flops["generator_gflop"] / small["generator_s"],
     }
     return {
-        "model": codec.model_id, "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
-        "matmul_gflops_per_s": machine_gflops, **flops, **achieved,
+        "model": codec.model_id,
+        "threads": torch.get_num_threads(),
+        "machine": platform.processor() or platform.machine(),
+        "matmul_gflops_per_s": machine_gflops,
+        **flops,
+        **achieved,
         "batched_images_per_s_480x360": batched_images_per_s(codec, frame_480),
         "budget_480x360": budget_seconds(codec, frame_480, runs) if segmenter is not None else None,
         "sizes": rows,
@@ -170,26 +180,45 @@ def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZ
 
 def format_bench(result: dict) -> str:
     """Markdown table of the stage timings plus the FLOP summary."""
-    cols = ["size", "segment_s", "encoder_s", "entropy_encode_s", "entropy_decode_s", "generator_s",
-            "encode_total_s", "decode_total_s", "peak_rss_mb"]
+    cols = [
+        "size",
+        "segment_s",
+        "encoder_s",
+        "entropy_encode_s",
+        "entropy_decode_s",
+        "generator_s",
+        "encode_total_s",
+        "decode_total_s",
+        "peak_rss_mb",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in result["sizes"]:
-        lines.append("| " + " | ".join(row[c] if c == "size" else f"{row.get(c, float('nan')):.3f}" if c != "peak_rss_mb"
-                                       else f"{row[c]:.0f}" for c in cols) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                row[c] if c == "size" else f"{row.get(c, float('nan')):.3f}" if c != "peak_rss_mb" else f"{row[c]:.0f}"
+                for c in cols
+            )
+            + " |"
+        )
     lines.append("")
-    lines.append(f"Model {result['model']}, {result['threads']} threads. Encoder {result['encoder_gflop']:.2f} GFLOP and "
-                 f"generator {result['generator_gflop']:.2f} GFLOP per 480×360 frame; achieved "
-                 f"{result['encoder_gflops_per_s']:.1f} and {result['generator_gflops_per_s']:.1f} GFLOP/s against "
-                 f"{result['matmul_gflops_per_s']:.1f} GFLOP/s fp32 matmul on this machine. Batched encoding: "
-                 f"{result['batched_images_per_s_480x360']:.1f} images/s (480×360, batch 8).")
+    lines.append(
+        f"Model {result['model']}, {result['threads']} threads. Encoder {result['encoder_gflop']:.2f} GFLOP and "
+        f"generator {result['generator_gflop']:.2f} GFLOP per 480×360 frame; achieved "
+        f"{result['encoder_gflops_per_s']:.1f} and {result['generator_gflops_per_s']:.1f} GFLOP/s against "
+        f"{result['matmul_gflops_per_s']:.1f} GFLOP/s fp32 matmul on this machine. Batched encoding: "
+        f"{result['batched_images_per_s_480x360']:.1f} images/s (480×360, batch 8)."
+    )
     budget = result.get("budget_480x360")
     if budget:
         lines.append("")
-        lines.append(f"Rate control at 480×360: a plain compress takes {budget['plain_compress_s']:.3f} s (segmentation "
-                     f"included); with a byte budget, {budget['budget_smallest_s']:.3f} s at "
-                     f"{budget['budget_smallest_bytes']} bytes (the smallest file), {budget['budget_middle_s']:.3f} s at "
-                     f"{budget['budget_middle_bytes']}, {budget['budget_largest_s']:.3f} s at "
-                     f"{budget['budget_largest_bytes']}: at most {budget['budget_worst_ratio']:.2f}× a plain one.")
+        lines.append(
+            f"Rate control at 480×360: a plain compress takes {budget['plain_compress_s']:.3f} s (segmentation "
+            f"included); with a byte budget, {budget['budget_smallest_s']:.3f} s at "
+            f"{budget['budget_smallest_bytes']} bytes (the smallest file), {budget['budget_middle_s']:.3f} s at "
+            f"{budget['budget_middle_bytes']}, {budget['budget_largest_s']:.3f} s at "
+            f"{budget['budget_largest_bytes']}: at most {budget['budget_worst_ratio']:.2f}× a plain one."
+        )
     return "\n".join(lines)
 
 

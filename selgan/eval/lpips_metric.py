@@ -3,6 +3,7 @@
 The package ships its learned linear layers; the AlexNet backbone under them comes from torchvision's hub
 cache. This module never downloads: without the cached file (or the package) LPIPS is simply not reported.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 
 def backbone_path() -> Path:
     """Where torchvision keeps the AlexNet weights LPIPS needs ($TORCH_HOME/hub/checkpoints)."""

@@ -1,4 +1,5 @@
 """Figures for eval reports: rate-distortion/perception scatter and a grid of crops."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,10 +22,17 @@ def rd_plots(summary: list[dict], path: Path, title: str, curves: list[dict] | N
     families: dict[str, list[dict]] = {}
     for entry in summary:
         families.setdefault(entry["codec"].split("@")[0], []).append(entry)
-    for ax, (key, label) in zip(axes, METRICS):
+    for ax, (key, _label) in zip(axes, METRICS):
         for variant, points in _curves_by_variant(curves or [], key).items():
             xs, ys = zip(*sorted(points))
-            ax.plot(xs, ys, linestyle="--" if "@" in variant else "-", linewidth=1, alpha=0.6, label=f"{variant} (quality sweep)")
+            ax.plot(
+                xs,
+                ys,
+                linestyle="--" if "@" in variant else "-",
+                linewidth=1,
+                alpha=0.6,
+                label=f"{variant} (quality sweep)",
+            )
         for family, entries in families.items():
             points = [(e["bpp"], e[key]) for e in entries if e.get(key) is not None and e.get("bpp") is not None]
             if not points:
@@ -35,8 +43,14 @@ def rd_plots(summary: list[dict], path: Path, title: str, curves: list[dict] | N
             else:
                 ax.scatter(xs, ys, marker="o", label=f"{family} at selgan's size")
     labels = [label for _, label in METRICS]
-    return _finish(fig, axes, labels, f"{title}: baselines at selgan's file size (markers; full, 1/2, 1/4 resolution) "
-                   "and over their quality range (lines)", path)
+    return _finish(
+        fig,
+        axes,
+        labels,
+        f"{title}: baselines at selgan's file size (markers; full, 1/2, 1/4 resolution) "
+        "and over their quality range (lines)",
+        path,
+    )
 
 
 def _finish(fig, axes, ylabels: list[str], title: str, path: Path) -> Path:
@@ -104,7 +118,16 @@ def budget_plot(sweep: dict[int, list[dict]], path: Path, title: str) -> Path:
             xs = [p[0] for p in points if p[index] is not None]
             ys = [p[index] for p in points if p[index] is not None]
             if xs:
-                style = dict(color="crimson", marker="*", markersize=10, linewidth=2) if label == "selgan" else dict(marker=".", alpha=0.7)
+                style = (
+                    dict(color="crimson", marker="*", markersize=10, linewidth=2)
+                    if label == "selgan"
+                    else dict(marker=".", alpha=0.7)
+                )
                 ax.plot(xs, ys, label=label, **style)
-    return _finish(fig, axes, ["PSNR (dB) ↑", "KID ↓"],
-                   f"{title}: rate control at several byte budgets; baselines at the same budgets", path)
+    return _finish(
+        fig,
+        axes,
+        ["PSNR (dB) ↑", "KID ↓"],
+        f"{title}: rate control at several byte budgets; baselines at the same budgets",
+        path,
+    )

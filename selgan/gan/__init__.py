@@ -1,4 +1,5 @@
 """Adversarial training parts: the conditional multi-scale discriminator and the losses."""
+
 from selgan.gan.discriminator import MultiScaleDiscriminator, PatchDiscriminator
 from selgan.gan.losses import (
     GAN_LOSSES,
@@ -10,6 +11,13 @@ from selgan.gan.losses import (
 from selgan.gan.perceptual import PerceptualLoss, build_perceptual_loss
 
 __all__ = [
-    "GAN_LOSSES", "MultiScaleDiscriminator", "PatchDiscriminator", "PerceptualLoss", "build_perceptual_loss",
-    "discriminator_loss", "distortion_loss", "feature_matching_loss", "generator_adversarial_loss",
+    "GAN_LOSSES",
+    "MultiScaleDiscriminator",
+    "PatchDiscriminator",
+    "PerceptualLoss",
+    "build_perceptual_loss",
+    "discriminator_loss",
+    "distortion_loss",
+    "feature_matching_loss",
+    "generator_adversarial_loss",
 ]

@@ -5,6 +5,7 @@ Augmenting what it sees, real and generated alike and with gradients flowing to 
 keeps its feedback about content. Real and fake get the *same* draw, so feature matching still
 compares aligned features.
 """
+
 from __future__ import annotations
 
 import torch
@@ -22,7 +23,9 @@ class DiffAugment:
             raise ValueError(f"unknown augmentation(s) {', '.join(unknown)}; known: {', '.join(POLICIES)}")
         self.policy = tuple(policy)
 
-    def __call__(self, images: list[torch.Tensor], maps: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    def __call__(
+        self, images: list[torch.Tensor], maps: list[torch.Tensor]
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """images: N,3,H,W in [0,1] (coloured, moved, cut); maps: N,C,H,W (e.g. one-hot labels; moved only)."""
         n, _, h, w = images[0].shape
         device = images[0].device
@@ -32,7 +35,9 @@ class DiffAugment:
             contrast = torch.rand(n, 1, 1, 1, device=device) + 0.5
             images = [_color(x, brightness, saturation, contrast) for x in images]
         if "translation" in self.policy:
-            shift = torch.stack([torch.randint(-(h // 8), h // 8 + 1, (n,)), torch.randint(-(w // 8), w // 8 + 1, (n,))], 1)
+            shift = torch.stack(
+                [torch.randint(-(h // 8), h // 8 + 1, (n,)), torch.randint(-(w // 8), w // 8 + 1, (n,))], 1
+            )
             images = [_translate(x, shift) for x in images]
             maps = [_translate(m, shift) for m in maps]
         if "cutout" in self.policy:

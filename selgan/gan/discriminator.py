@@ -1,4 +1,5 @@
 """Multi-scale PatchGAN discriminator conditioned on the label map (pix2pixHD / Agustsson et al.)."""
+
 from __future__ import annotations
 
 import torch
@@ -30,11 +31,13 @@ class PatchDiscriminator(LayerStack):
         layers = [nn.Sequential(wrap(nn.Conv2d(in_channels, widths[0], 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True))]
         for i in range(1, num_layers + 1):
             stride = 2 if i < num_layers else 1
-            layers.append(nn.Sequential(
-                wrap(nn.Conv2d(widths[i - 1], widths[i], 4, stride, 1)),
-                nn.InstanceNorm2d(widths[i]) if not spectral_norm else nn.Identity(),
-                nn.LeakyReLU(0.2, inplace=True),
-            ))
+            layers.append(
+                nn.Sequential(
+                    wrap(nn.Conv2d(widths[i - 1], widths[i], 4, stride, 1)),
+                    nn.InstanceNorm2d(widths[i]) if not spectral_norm else nn.Identity(),
+                    nn.LeakyReLU(0.2, inplace=True),
+                )
+            )
         layers.append(wrap(nn.Conv2d(widths[-1], 1, 4, 1, 1)))
         self.layers = nn.ModuleList(layers)
 
@@ -43,7 +46,12 @@ class MultiScaleDiscriminator(nn.Module):
     """The same PatchGAN at scales 1, 1/2, 1/4…; output[scale][layer], the last layer being logits."""
 
     def __init__(
-        self, num_classes: int, num_scales: int = 3, base_width: int = 64, num_layers: int = 3, spectral_norm: bool = False
+        self,
+        num_classes: int,
+        num_scales: int = 3,
+        base_width: int = 64,
+        num_layers: int = 3,
+        spectral_norm: bool = False,
     ) -> None:
         super().__init__()
         self.num_classes = num_classes

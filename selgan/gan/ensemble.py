@@ -6,6 +6,7 @@ pixel and punishes exactly that. DiscriminatorSet lets them judge side by side b
 interface the trainer knows (embed, then call; output[scale][layer]), with `groups` telling the
 losses which scales belong to which member and how much each member counts.
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,8 +31,9 @@ class DiscriminatorSet(nn.Module):
     @property
     def groups(self) -> tuple[tuple[int, float], ...]:
         """Each member's scale count with the member's weight (its own groups are single, weight 1)."""
-        return tuple((count, weight * own) for member, weight in zip(self.members, self.weights)
-                     for count, own in member.groups)
+        return tuple(
+            (count, weight * own) for member, weight in zip(self.members, self.weights) for count, own in member.groups
+        )
 
     def embed(self, image: torch.Tensor) -> list[torch.Tensor]:
         """Every member's embedding of the image, concatenated (each member's frozen part runs once)."""

@@ -8,6 +8,7 @@ feature-space discriminators must learn it from scattered strided views. The ima
 window×window tiles (luminance, mean removed, Hann-windowed, as selgan.metrics.periodic_peaks measures
 it); each tile's spectrum is judged with its class histogram as the condition.
 """
+
 from __future__ import annotations
 
 import torch
@@ -39,7 +40,9 @@ class SpectrumCritic(LayerStack):
         super().__init__()
         layers, channels = [], in_channels
         for out, stride in ((width, 1), (width, 2), (2 * width, 2), (4 * width, 2)):
-            layers.append(nn.Sequential(spectral_norm(nn.Conv2d(channels, out, 3, stride, 1)), nn.LeakyReLU(0.2, inplace=True)))
+            layers.append(
+                nn.Sequential(spectral_norm(nn.Conv2d(channels, out, 3, stride, 1)), nn.LeakyReLU(0.2, inplace=True))
+            )
             channels = out
         layers.append(nn.Sequential(nn.AdaptiveAvgPool2d(1), spectral_norm(nn.Conv2d(channels, 1, 1))))
         self.layers = nn.ModuleList(layers)

@@ -1,4 +1,5 @@
 """GAN objectives (least squares by default), feature matching and masked distortion."""
+
 from __future__ import annotations
 
 import torch
@@ -51,8 +52,10 @@ GAN_LOSSES = {"lsgan": (_lsgan_d, _lsgan_g), "hinge": (_hinge_d, _hinge_g), "non
 def discriminator_loss(kind: str, real: Outputs, fake: Outputs, groups: Groups = None) -> torch.Tensor:
     """Mean over scales of the discriminator objective on the logits; with groups, their weighted sum."""
     d_loss = GAN_LOSSES[kind][0]
-    return sum(weight * sum(d_loss(r[-1], f[-1]) for r, f in zip(real_group, fake_group)) / len(real_group)
-               for (weight, real_group), (_, fake_group) in zip(_grouped(real, groups), _grouped(fake, groups)))
+    return sum(
+        weight * sum(d_loss(r[-1], f[-1]) for r, f in zip(real_group, fake_group)) / len(real_group)
+        for (weight, real_group), (_, fake_group) in zip(_grouped(real, groups), _grouped(fake, groups))
+    )
 
 
 def generator_adversarial_loss(kind: str, fake: Outputs, groups: Groups = None) -> torch.Tensor:
@@ -66,14 +69,19 @@ def feature_matching_loss(real: Outputs, fake: Outputs, groups: Groups = None) -
     layers of each discriminator, weighted by its group's weight."""
     total = 0.0
     for (weight, real_group), (_, fake_group) in zip(_grouped(real, groups), _grouped(fake, groups)):
-        pairs = [(r, f) for real_scale, fake_scale in zip(real_group, fake_group)
-                 for r, f in zip(real_scale[:-1], fake_scale[:-1])]
+        pairs = [
+            (r, f)
+            for real_scale, fake_scale in zip(real_group, fake_group)
+            for r, f in zip(real_scale[:-1], fake_scale[:-1])
+        ]
         if pairs:
             total = total + weight * sum(F.l1_loss(f, r.detach()) for r, f in pairs) / len(pairs)
     return total
 
 
-def distortion_loss(x_hat: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None, kind: str = "mse") -> torch.Tensor:
+def distortion_loss(
+    x_hat: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None, kind: str = "mse"
+) -> torch.Tensor:
     """Per-pixel MSE or L1 weighted by `weight` (N,1,H,W; e.g. 1 preserved, 0 synthesised), mean over pixels."""
     error = (x_hat - x) ** 2 if kind == "mse" else (x_hat - x).abs()
     if weight is None:

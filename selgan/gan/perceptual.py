@@ -1,4 +1,5 @@
 """Perceptual loss (LPIPS-style) over a frozen ImageNet network: EfficientNet-Lite offline, VGG16 when cached."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,7 @@ class PerceptualLoss(nn.Module):
         self.name = name
         self.features.requires_grad_(False)
 
-    def train(self, mode: bool = True) -> "PerceptualLoss":
+    def train(self, mode: bool = True) -> PerceptualLoss:
         return super().train(False)  # the feature network stays in eval mode (BatchNorm statistics frozen)
 
     def forward(self, x_hat: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
@@ -86,8 +87,10 @@ def build_perceptual_loss(kind: str, efficientnet: nn.Module | None = None) -> P
         return None
     if kind == "vgg" or (kind == "auto" and vgg_weights_path().is_file()):
         if not vgg_weights_path().is_file():
-            raise SelganError(f"loss.perceptual=vgg: VGG16 weights not found at {vgg_weights_path()} "
-                              "(download them once with torchvision, or use efficientnet)")
+            raise SelganError(
+                f"loss.perceptual=vgg: VGG16 weights not found at {vgg_weights_path()} "
+                "(download them once with torchvision, or use efficientnet)"
+            )
         return PerceptualLoss(VGGFeatures(vgg_weights_path()), "vgg16")
     if efficientnet is None:
         from selgan.backbones import FeaturePyramid

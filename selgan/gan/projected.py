@@ -6,6 +6,7 @@ reaches the small trainable heads, one per scale. Each head is conditioned on th
 (one-hot classes at its resolution, concatenated) and returns patch logits, with its
 intermediate features first for feature matching: output[scale][layer], logits last.
 """
+
 from __future__ import annotations
 
 import torch
@@ -27,8 +28,9 @@ class RandomProjection(nn.Module):
         self.out_channels = tuple(width * 2**i for i in range(len(in_channels)))
         self.channel_mix = nn.ModuleList(nn.Conv2d(c, o, 1) for c, o in zip(in_channels, self.out_channels))
         # Top-down: a coarser level, mapped to the finer one's width, is added before a 3×3 mix.
-        self.lateral = nn.ModuleList(nn.Conv2d(self.out_channels[i + 1], self.out_channels[i], 1)
-                                     for i in range(len(in_channels) - 1))
+        self.lateral = nn.ModuleList(
+            nn.Conv2d(self.out_channels[i + 1], self.out_channels[i], 1) for i in range(len(in_channels) - 1)
+        )
         self.scale_mix = nn.ModuleList(nn.Conv2d(o, o, 3, padding=1) for o in self.out_channels)
         for conv in self.modules():
             if isinstance(conv, nn.Conv2d):
@@ -42,7 +44,9 @@ class RandomProjection(nn.Module):
         mixed = [mix(f) for mix, f in zip(self.channel_mix, levels)]
         out = [self.scale_mix[-1](mixed[-1])]
         for i in range(len(mixed) - 2, -1, -1):
-            coarser = F.interpolate(self.lateral[i](out[0]), size=mixed[i].shape[-2:], mode="bilinear", align_corners=False)
+            coarser = F.interpolate(
+                self.lateral[i](out[0]), size=mixed[i].shape[-2:], mode="bilinear", align_corners=False
+            )
             out.insert(0, self.scale_mix[i](mixed[i] + coarser))
         return out
 
@@ -55,9 +59,13 @@ class ProjectedHead(LayerStack):
         layers, channels = [], in_channels
         for i in range(downsamples):
             out = min(width * 2**i, 4 * width)
-            layers.append(nn.Sequential(spectral_norm(nn.Conv2d(channels, out, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)))
+            layers.append(
+                nn.Sequential(spectral_norm(nn.Conv2d(channels, out, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True))
+            )
             channels = out
-        layers.append(nn.Sequential(spectral_norm(nn.Conv2d(channels, channels, 3, 1, 1)), nn.LeakyReLU(0.2, inplace=True)))
+        layers.append(
+            nn.Sequential(spectral_norm(nn.Conv2d(channels, channels, 3, 1, 1)), nn.LeakyReLU(0.2, inplace=True))
+        )
         layers.append(spectral_norm(nn.Conv2d(channels, 1, 1)))
         self.layers = nn.ModuleList(layers)
 
@@ -69,8 +77,14 @@ class ProjectedDiscriminator(nn.Module):
     the discriminator step); calling the module runs the trainable heads on an embedding.
     """
 
-    def __init__(self, features: FeaturePyramid, num_classes: int, projection_width: int = 32, head_width: int = 64,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        features: FeaturePyramid,
+        num_classes: int,
+        projection_width: int = 32,
+        head_width: int = 64,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         self.features = features
         self.projection = RandomProjection(features.channels, projection_width, seed)
@@ -80,7 +94,7 @@ class ProjectedDiscriminator(nn.Module):
             for i, c in enumerate(self.projection.out_channels)
         )
 
-    def train(self, mode: bool = True) -> "ProjectedDiscriminator":
+    def train(self, mode: bool = True) -> ProjectedDiscriminator:
         super().train(mode)
         self.features.eval()
         return self

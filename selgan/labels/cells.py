@@ -4,6 +4,7 @@ class_latent_mask derives the coded cells from the stored label map alone (it co
 random_latent_masks draws the typical preserve masks selective codecs are trained on and whose
 statistics the painted-mask coder is fitted to (Agustsson et al. 2019: random instances, random boxes).
 """
+
 from __future__ import annotations
 
 import numpy as np

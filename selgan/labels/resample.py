@@ -1,4 +1,5 @@
 """Label-map resolution changes that coder and generator must agree on bit for bit, and one-hot maps of them."""
+
 from __future__ import annotations
 
 import numpy as np

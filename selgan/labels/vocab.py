@@ -2,10 +2,11 @@
 
 Both are data: YAML files in vocabularies/ and mappings/, and users may load their own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +72,9 @@ def load_vocabulary(path: str | Path) -> Vocabulary:
         synonyms = tuple((str(a), str(t)) for a, t in (data.get("synonyms") or {}).items())
         name = str(data.get("name", Path(path).stem))
     except (KeyError, TypeError, ValueError) as exc:
-        raise SelganError(f"{path}: not a vocabulary file ({exc!r}); see selgan/segment/vocabularies/camvid.yaml") from None
+        raise SelganError(
+            f"{path}: not a vocabulary file ({exc!r}); see selgan/segment/vocabularies/camvid.yaml"
+        ) from None
     if not 0 <= ignore_id < len(names) or any(len(c) != 3 for c in colors):
         raise SelganError(f"{path}: ignore_id must be a class index and colours RGB triples")
     lower = {n.lower() for n in names}
@@ -81,7 +84,7 @@ def load_vocabulary(path: str | Path) -> Vocabulary:
     return Vocabulary(name, names, colors, ignore_id, things, synonyms)
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_vocabulary(name: str) -> Vocabulary:
     """A built-in vocabulary by name, or a user vocabulary by YAML path."""
     if name.endswith((".yaml", ".yml")):

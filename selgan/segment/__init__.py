@@ -3,16 +3,16 @@
 Backends: 'builtin' (StreetSegNet trained on CamVid, shipped), 'torchvision:<arch>',
 'detectron2' (config + weights you supply), 'file' (label PNGs you already have).
 """
+
 from __future__ import annotations
 
-
 from selgan.errors import SelganError
-from selgan.registry import Registry
 from selgan.imageio import ImageLike
+from selgan.labels.vocab import CAMVID, Vocabulary, get_mapping, get_vocabulary, load_vocabulary
+from selgan.registry import Registry
 from selgan.segment.base import Segmenter
 from selgan.segment.labelfile import LabelFileSegmenter, read_label_png
 from selgan.segment.segmap import ClassShare, SegMap
-from selgan.labels.vocab import CAMVID, Vocabulary, get_mapping, get_vocabulary, load_vocabulary
 
 DEFAULT_SEGMENTER = "camvid-seg"
 # get_segmenter("NAME" or "NAME:ARGUMENT", **options): each backend takes the argument and the options it uses.
@@ -34,7 +34,9 @@ def _torchvision_backend(argument: str, weights=None, **_) -> Segmenter:
 
 
 @BACKENDS.register("detectron2")
-def _detectron2_backend(argument: str, config=None, weights=None, label_vocab: str = "cityscapes_train", **_) -> Segmenter:
+def _detectron2_backend(
+    argument: str, config=None, weights=None, label_vocab: str = "cityscapes_train", **_
+) -> Segmenter:
     from selgan.segment.detectron2_backend import Detectron2Segmenter
 
     if config is None or weights is None:
@@ -76,6 +78,17 @@ def segment(image: ImageLike, backend: str = "builtin", vocab: str | None = None
 
 
 __all__ = [
-    "CAMVID", "ClassShare", "DEFAULT_SEGMENTER", "LabelFileSegmenter", "SegMap", "Segmenter", "Vocabulary",
-    "get_mapping", "get_segmenter", "get_vocabulary", "load_vocabulary", "read_label_png", "segment",
+    "CAMVID",
+    "ClassShare",
+    "DEFAULT_SEGMENTER",
+    "LabelFileSegmenter",
+    "SegMap",
+    "Segmenter",
+    "Vocabulary",
+    "get_mapping",
+    "get_segmenter",
+    "get_vocabulary",
+    "load_vocabulary",
+    "read_label_png",
+    "segment",
 ]

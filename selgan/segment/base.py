@@ -1,11 +1,12 @@
 """The Segmenter protocol every backend follows."""
+
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
 from selgan.imageio import ImageLike
-from selgan.segment.segmap import SegMap
 from selgan.labels.vocab import Vocabulary
+from selgan.segment.segmap import SegMap
 
 
 @runtime_checkable

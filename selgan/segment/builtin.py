@@ -1,4 +1,6 @@
-"""The built-in segmenter: a smp decoder over an ImageNet EfficientNet-Lite encoder, trained here, shipped as safetensors."""
+"""The built-in segmenter: a smp decoder over an ImageNet EfficientNet-Lite encoder, trained here, shipped as
+safetensors."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +12,12 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 from torch import nn
 
+from selgan.errors import SelganError
 from selgan.imageio import ImageLike, load_rgb
+from selgan.labels.vocab import Vocabulary, get_vocabulary
 from selgan.segment.segmap import SegMap
 from selgan.segment.smp_net import SegNetConfig, build_segnet, normalize
-from selgan.labels.vocab import Vocabulary, get_vocabulary
 from selgan.tensorfile import read_tagged
-from selgan.errors import SelganError
 
 FORMAT = "selgan-segmenter-2"
 # Every image is segmented at this height and the scores resized back. The network was trained on 360-high
@@ -34,8 +36,13 @@ class BuiltinSegmenter:
     cross-entropy, which inflates the scores of rare classes by about log(weight); subtracting part of that
     ("post-hoc logit adjustment", Menon et al., ICLR 2021) trades a few false poles and signs for accuracy."""
 
-    def __init__(self, network: nn.Module, vocab: Vocabulary, working_height: int = WORKING_HEIGHT,
-                 class_bias: torch.Tensor | None = None) -> None:
+    def __init__(
+        self,
+        network: nn.Module,
+        vocab: Vocabulary,
+        working_height: int = WORKING_HEIGHT,
+        class_bias: torch.Tensor | None = None,
+    ) -> None:
         self.network = network.eval()
         self.vocab = vocab
         self.working_height = working_height
@@ -78,13 +85,25 @@ class BuiltinSegmenter:
         return logits[0].softmax(dim=0)
 
 
-def save_segmenter(network: nn.Module, config: SegNetConfig, vocab_name: str, path: str | Path,
-                   working_height: int = WORKING_HEIGHT, class_bias: torch.Tensor | None = None) -> None:
+def save_segmenter(
+    network: nn.Module,
+    config: SegNetConfig,
+    vocab_name: str,
+    path: str | Path,
+    working_height: int = WORKING_HEIGHT,
+    class_bias: torch.Tensor | None = None,
+) -> None:
     """Weights in fp16 (BatchNorm statistics stay fp32) plus the network's config (and class bias) as metadata."""
-    tensors = {k: (v.half() if v.is_floating_point() and "running" not in k else v).contiguous()
-               for k, v in network.state_dict().items()}
-    metadata = {"format": FORMAT, "config": json.dumps(config.to_json_dict()), "vocabulary": vocab_name,
-                "working_height": str(working_height)}
+    tensors = {
+        k: (v.half() if v.is_floating_point() and "running" not in k else v).contiguous()
+        for k, v in network.state_dict().items()
+    }
+    metadata = {
+        "format": FORMAT,
+        "config": json.dumps(config.to_json_dict()),
+        "vocabulary": vocab_name,
+        "working_height": str(working_height),
+    }
     if class_bias is not None:
         if class_bias.shape != (config.num_classes,):
             raise SelganError(f"a class bias needs {config.num_classes} values, not {tuple(class_bias.shape)}")
@@ -104,5 +123,9 @@ def load_segmenter(path: str | Path) -> BuiltinSegmenter:
     network.load_state_dict(tensors)
     # Files written before the class bias existed have none: their scores are used as they are.
     bias = metadata.get("class_bias")
-    return BuiltinSegmenter(network, get_vocabulary(metadata["vocabulary"]), int(metadata["working_height"]),
-                            None if bias is None else torch.tensor(json.loads(bias), dtype=torch.float32))
+    return BuiltinSegmenter(
+        network,
+        get_vocabulary(metadata["vocabulary"]),
+        int(metadata["working_height"]),
+        None if bias is None else torch.tensor(json.loads(bias), dtype=torch.float32),
+    )

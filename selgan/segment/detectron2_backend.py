@@ -1,4 +1,5 @@
 """detectron2 semantic or panoptic predictors as segmenters (detectron2 is optional and imported lazily)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -9,8 +10,8 @@ import numpy as np
 
 from selgan.errors import SelganError
 from selgan.imageio import ImageLike, load_rgb
-from selgan.segment.segmap import SegMap
 from selgan.labels.vocab import Vocabulary, get_vocabulary
+from selgan.segment.segmap import SegMap
 
 INSTALL_HINT = (
     "detectron2 is not installed and is not on PyPI; build it from source following its installation "
@@ -27,8 +28,14 @@ class Detectron2Segmenter:
         self.category_to_label = dict(category_to_label) if category_to_label is not None else None
 
     @classmethod
-    def from_config(cls, config_file: str | Path, weights: str | Path, vocab: str = "cityscapes_train",
-                    category_to_label: Mapping[int, int] | None = None, device: str = "cpu") -> "Detectron2Segmenter":
+    def from_config(
+        cls,
+        config_file: str | Path,
+        weights: str | Path,
+        vocab: str = "cityscapes_train",
+        category_to_label: Mapping[int, int] | None = None,
+        device: str = "cpu",
+    ) -> Detectron2Segmenter:
         """Build detectron2's DefaultPredictor from a config file and weights you supply."""
         try:
             from detectron2.config import get_cfg
@@ -47,7 +54,9 @@ class Detectron2Segmenter:
         return SegMap(outputs_to_labels(self.predictor(bgr), self.vocab, self.category_to_label), self.vocab)
 
 
-def outputs_to_labels(outputs: Mapping[str, Any], vocab: Vocabulary, category_to_label: Mapping[int, int] | None) -> np.ndarray:
+def outputs_to_labels(
+    outputs: Mapping[str, Any], vocab: Vocabulary, category_to_label: Mapping[int, int] | None
+) -> np.ndarray:
     """detectron2 outputs -> H×W ids: 'sem_seg' (K×H×W scores) is argmaxed; 'panoptic_seg' uses segments_info."""
     if "sem_seg" in outputs:
         categories = _numpy(outputs["sem_seg"]).argmax(axis=0)

@@ -1,4 +1,5 @@
 """Scoring a segmenter on a labelled dataset: per-class IoU, mIoU, pixel accuracy, time per image."""
+
 from __future__ import annotations
 
 import time
@@ -7,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from selgan.labels.vocab import Vocabulary, get_mapping
 from selgan.segment.base import Segmenter
 from selgan.segment.labelfile import read_label_png
 from selgan.segment.metrics import confusion_matrix, iou_table
-from selgan.labels.vocab import Vocabulary, get_mapping
 
 
 def evaluate_segmenter(
@@ -37,8 +38,9 @@ def evaluate_segmenter(
     return table
 
 
-def labelled_frames(layout: str, root: str | Path, split: str, label_vocab: str, vocab: Vocabulary,
-                    size: tuple[int, int] | None = None) -> Iterator[tuple[Path | np.ndarray, np.ndarray]]:
+def labelled_frames(
+    layout: str, root: str | Path, split: str, label_vocab: str, vocab: Vocabulary, size: tuple[int, int] | None = None
+) -> Iterator[tuple[Path | np.ndarray, np.ndarray]]:
     """(image, labels in `vocab`) for every pair of a dataset, label-file ids mapped from `label_vocab`.
 
     The image is its path when no size is given (so a segmenter that reads files, like the label-file

@@ -1,4 +1,5 @@
 """Label maps that users already have, read from PNG files (the 'file' segmenter backend)."""
+
 from __future__ import annotations
 
 import os
@@ -9,8 +10,8 @@ from PIL import Image, UnidentifiedImageError
 
 from selgan.errors import ImageError
 from selgan.imageio import ImageLike
-from selgan.segment.segmap import SegMap
 from selgan.labels.vocab import Vocabulary
+from selgan.segment.segmap import SegMap
 
 
 def read_label_png(path: str | Path, vocab: Vocabulary, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -48,7 +49,8 @@ def check_labels(labels: np.ndarray, vocab: Vocabulary, size: tuple[int, int] | 
     bad = np.unique(labels[(labels < 0) | (labels >= vocab.num_classes)])
     if bad.size:
         raise ImageError(
-            f"{source}: label ids {bad[:10].tolist()} are not in the {vocab.name} vocabulary (0–{vocab.num_classes - 1})"
+            f"{source}: label ids {bad[:10].tolist()} are not in the {vocab.name} vocabulary "
+            f"(0–{vocab.num_classes - 1})"
         )
     return labels.astype(np.int64)
 
@@ -115,4 +117,3 @@ class LabelFileSegmenter:
             raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
         labels = read_label_png(label_path_for(path, self.label_dir), self.vocab, size)
         return SegMap(labels, self.vocab)
-

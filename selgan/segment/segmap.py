@@ -1,4 +1,5 @@
 """SegMap: a label map together with the vocabulary that gives its ids meaning."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,12 +34,14 @@ class SegMap:
         """(width, height), as PIL reports image sizes."""
         return self.labels.shape[1], self.labels.shape[0]
 
-    def resize(self, size: tuple[int, int]) -> "SegMap":
+    def resize(self, size: tuple[int, int]) -> SegMap:
         """Nearest-neighbour resize to (width, height): ids are never blended."""
         img = Image.fromarray(self.labels.astype(np.int32), mode="I").resize(size, Image.NEAREST)
         confidence = None
         if self.confidence is not None:
-            confidence = np.asarray(Image.fromarray(self.confidence.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
+            confidence = np.asarray(
+                Image.fromarray(self.confidence.astype(np.float32), mode="F").resize(size, Image.BILINEAR)
+            )
         return SegMap(np.asarray(img, dtype=np.int64), self.vocab, confidence)
 
     def to_color(self) -> Image.Image:
@@ -57,18 +60,19 @@ class SegMap:
         total = max(int(counts.sum()), 1)
         present = [
             ClassShare(i, self.vocab.class_names[i], self.vocab.colors[i], float(c) / total)
-            for i, c in enumerate(counts) if c
+            for i, c in enumerate(counts)
+            if c
         ]
         return sorted(present, key=lambda s: -s.share)
 
-    def to_vocabulary(self, name: str) -> "SegMap":
+    def to_vocabulary(self, name: str) -> SegMap:
         """The same map in another vocabulary, through the built-in mapping between them (itself if already in it)."""
         if name == self.vocab.name:
             return self
         mapping = get_mapping(self.vocab.name, name)
         return SegMap(mapping(self.labels), get_vocabulary(name), self.confidence)
 
-    def with_overrides(self, mask: np.ndarray, class_id: int) -> "SegMap":
+    def with_overrides(self, mask: np.ndarray, class_id: int) -> SegMap:
         """Paint class_id where mask is set (interactive corrections, or asking for other content)."""
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != self.labels.shape:
@@ -84,7 +88,8 @@ class SegMap:
         return SegMap(labels, self.vocab, confidence)
 
     def uncertain(self, threshold: float = 0.5) -> np.ndarray:
-        """Bool H×W: pixels whose label the segmenter gave less than `threshold` probability (none without confidence)."""
+        """Bool H×W: pixels whose label the segmenter gave less than `threshold` probability (none without
+        confidence)."""
         if self.confidence is None:
             return np.zeros(self.labels.shape, dtype=bool)
         return self.confidence < threshold

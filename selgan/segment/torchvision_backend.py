@@ -1,4 +1,5 @@
 """torchvision's segmentation models (DeepLabV3, LR-ASPP, FCN) as segmenters in the VOC vocabulary."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,8 @@ import torch.nn.functional as F
 
 from selgan.errors import ModelNotFoundError, SelganError
 from selgan.imageio import ImageLike, load_rgb
-from selgan.segment.segmap import SegMap
 from selgan.labels.vocab import get_vocabulary
+from selgan.segment.segmap import SegMap
 
 ARCHITECTURES = {
     "deeplabv3_resnet50": "DeepLabV3_ResNet50_Weights",
@@ -86,7 +87,8 @@ def _read_state(arch: str, weights: str | Path | None) -> dict:
         return getattr(tvseg, ARCHITECTURES[arch]).DEFAULT.get_state_dict(progress=True, check_hash=True)
     except Exception as exc:  # network failures come in many types; the user needs one message
         raise ModelNotFoundError(
-            f"torchvision weights for {arch} are not in {cached} and could not be downloaded ({exc.__class__.__name__}); "
+            f"torchvision weights for {arch} are not in {cached} and could not be downloaded "
+            f"({exc.__class__.__name__}); "
             "put the file there or pass weights=PATH"
         ) from None
 

@@ -1,4 +1,5 @@
 """Atomic, resumable training checkpoints."""
+
 from __future__ import annotations
 
 import os
@@ -65,8 +66,12 @@ def slim_checkpoint(source: str | Path, target: str | Path) -> None:
     """
     state = load_checkpoint(source)
     weights = state.get("ema", state["model"])
-    slim = {"model": {k: v.half() if v.is_floating_point() else v for k, v in weights.items()},
-            "config": state["config"], "codec_config": state.get("codec_config", state["config"]), "step": state["step"]}
+    slim = {
+        "model": {k: v.half() if v.is_floating_point() else v for k, v in weights.items()},
+        "config": state["config"],
+        "codec_config": state.get("codec_config", state["config"]),
+        "step": state["step"],
+    }
     save_checkpoint(target, slim)
 
 

@@ -1,4 +1,5 @@
 """Training configuration: frozen dataclasses, YAML presets in configs/, dotted command-line overrides."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -123,4 +124,6 @@ def train_config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
 
 def train_config_from_dict(data: dict[str, Any]) -> TrainConfig:
     """Inverse of train_config_to_dict."""
-    return TrainConfig(**{name: from_dict(type(f()), data.get(name, {}), where=f"{name}.") for name, f in _SECTIONS.items()})
+    return TrainConfig(
+        **{name: from_dict(type(f()), data.get(name, {}), where=f"{name}.") for name, f in _SECTIONS.items()}
+    )

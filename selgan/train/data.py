@@ -1,4 +1,5 @@
 """Training data: the pairs of selgan.datasets read, rescaled, cropped, flipped and colour-augmented."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,8 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from selgan.errors import SelganError
 from selgan.datasets import Pair, check_sizes
+from selgan.errors import SelganError
 from selgan.labels.vocab import LabelMapping
 from selgan.train.photometric import camera_degradations, colour_jitter
 

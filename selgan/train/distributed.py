@@ -1,4 +1,5 @@
 """One process or many (torchrun): process group, device, and a sampler that shards and resumes exactly."""
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 
 Usage: selgan export CHECKPOINT -o pretrained/camvid-gc-c4 [--data ../shared/data/camvid]
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,17 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
+from selgan.api import Codec
 from selgan.codec import build_network
 from selgan.config import CodecConfig, from_dict
 from selgan.errors import SelganError
 from selgan.metrics import psnr
-from selgan.api import Codec
 from selgan.train.checkpoint import load_checkpoint
-from selgan.zoo import update_manifest
 from selgan.train.config import TrainConfig, train_config_from_dict
 from selgan.train.data import PairDataset
 from selgan.train.run import build_datasets
 from selgan.weights import load_network, save_network
+from selgan.zoo import update_manifest
 
 
 def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | None) -> dict[str, float]:
@@ -39,12 +40,25 @@ def measure(codec: Codec, val: PairDataset, count: int, preserve: list[str] | No
         psnrs.append(psnr(image, out))
         enc.append(t1 - t0)
         dec.append(t2 - t1)
-    return {"bpp": float(np.mean(bpps)), "psnr": float(np.mean(psnrs)),
-            "encode_s": float(np.median(enc)), "decode_s": float(np.median(dec)), "images": len(bpps)}
+    return {
+        "bpp": float(np.mean(bpps)),
+        "psnr": float(np.mean(psnrs)),
+        "encode_s": float(np.median(enc)),
+        "decode_s": float(np.median(dec)),
+        "images": len(bpps),
+    }
 
 
-def export_checkpoint(checkpoint: Path, output: Path, name: str, data: dict[str, str], description: str,
-                      segmenter: str | None, eval_images: int, preserve: tuple[str, ...] = ()) -> dict:
+def export_checkpoint(
+    checkpoint: Path,
+    output: Path,
+    name: str,
+    data: dict[str, str],
+    description: str,
+    segmenter: str | None,
+    eval_images: int,
+    preserve: tuple[str, ...] = (),
+) -> dict:
     """Fit tables, write `output/name.safetensors`, measure real files on val, write the card and manifest entry.
 
     data: overrides of the run's data settings (root, layout, val_split), e.g. for a run trained on another machine.
@@ -83,8 +97,9 @@ def _run_config(state: dict, data: dict[str, str]) -> TrainConfig:
     return dataclasses.replace(run, data=dataclasses.replace(run.data, **data)) if data else run
 
 
-def _card(name: str, description: str, data: dict[str, str], cfg: CodecConfig, state: dict, sha: str,
-          results: dict) -> str:
+def _card(
+    name: str, description: str, data: dict[str, str], cfg: CodecConfig, state: dict, sha: str, results: dict
+) -> str:
     rows = "\n".join(
         f"| {mode} | {r['images']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['encode_s']:.2f} | {r['decode_s']:.2f} |"
         for mode, r in results.items()
@@ -105,7 +120,7 @@ def _card(name: str, description: str, data: dict[str, str], cfg: CodecConfig, s
 ## Config
 {config}
 
-## Measured on CamVid val (first {results['global']['images']} frames, real files, this CPU)
+## Measured on CamVid val (first {results["global"]["images"]} frames, real files, this CPU)
 | mode | images | mean bpp (file size) | PSNR dB | encode s (median) | decode s (median) |
 |---|---|---|---|---|---|
 {rows}

@@ -1,4 +1,5 @@
 """Trainer hooks. Their order in build_hooks() matters; see the comment there."""
+
 from __future__ import annotations
 
 import copy
@@ -73,11 +74,17 @@ class LoggingHook(Hook):
             return
         now = time.time()
         record = {k: v / self.count for k, v in self.sums.items()}
-        record.update(step=trainer.step, steps_per_s=self.count / max(now - self.last, 1e-9), stage="gan" if trainer.adversarial else "autoencoder")
+        record.update(
+            step=trainer.step,
+            steps_per_s=self.count / max(now - self.last, 1e-9),
+            stage="gan" if trainer.adversarial else "autoencoder",
+        )
         record["lr"] = trainer.codec_optimizer.param_groups[0]["lr"]
         record["time"] = now
         self.write(trainer, record)
-        self.bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k in ("loss", "psnr", "bpp_latent_est", "gan_d", "gan_g")})
+        self.bar.set_postfix(
+            {k: f"{v:.4g}" for k, v in record.items() if k in ("loss", "psnr", "bpp_latent_est", "gan_d", "gan_g")}
+        )
         self.sums, self.count, self.last = {}, 0, now
 
     def write(self, trainer: Trainer, record: dict) -> None:
@@ -97,9 +104,12 @@ class LoggingHook(Hook):
 
 
 class EvalHook(Hook):
-    """Full val frames coded in GC mode on CPU: bits of the coded streams, PSNR, MS-SSIM; a sample image to TensorBoard."""
+    """Full val frames coded in GC mode on CPU: bits of the coded streams, PSNR, MS-SSIM; a sample image to
+    TensorBoard."""
 
-    def __init__(self, val_dataset, every: int, images: int, logger: LoggingHook, side_model_labels: list[np.ndarray]) -> None:
+    def __init__(
+        self, val_dataset, every: int, images: int, logger: LoggingHook, side_model_labels: list[np.ndarray]
+    ) -> None:
         self.val, self.every, self.images, self.logger = val_dataset, every, images, logger
         self.side_model_labels = side_model_labels
 
@@ -124,9 +134,14 @@ class EvalHook(Hook):
             psnrs.append(psnr(image, out))
             msssims.append(msssim(image, out))
             if i == 0 and self.logger.writer is not None:
-                self.logger.writer.add_image("val/reconstruction", np.concatenate([image, out], axis=1), trainer.step, dataformats="HWC")
-        return {"val_bpp_streams": float(np.mean(bpps)), "val_psnr": float(np.mean(psnrs)),
-                "val_msssim": float(np.mean(msssims))}
+                self.logger.writer.add_image(
+                    "val/reconstruction", np.concatenate([image, out], axis=1), trainer.step, dataformats="HWC"
+                )
+        return {
+            "val_bpp_streams": float(np.mean(bpps)),
+            "val_psnr": float(np.mean(psnrs)),
+            "val_msssim": float(np.mean(msssims)),
+        }
 
 
 class CheckpointHook(Hook):
@@ -138,7 +153,9 @@ class CheckpointHook(Hook):
 
     def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None:
         if not math.isfinite(terms.get("loss", 0.0)):
-            raise FloatingPointError(f"loss became {terms['loss']} at step {trainer.step}; last good checkpoint: {self.path}")
+            raise FloatingPointError(
+                f"loss became {terms['loss']} at step {trainer.step}; last good checkpoint: {self.path}"
+            )
         if time.time() - self.last >= self.minutes * 60:
             self.save(trainer)
 
@@ -146,5 +163,7 @@ class CheckpointHook(Hook):
         self.save(trainer)
 
     def save(self, trainer: Trainer) -> None:
-        save_checkpoint(self.path, {**trainer.state_dict(), "config": self.config, "codec_config": self.config["model"]})
+        save_checkpoint(
+            self.path, {**trainer.state_dict(), "config": self.config, "codec_config": self.config["model"]}
+        )
         self.last = time.time()

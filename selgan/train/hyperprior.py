@@ -8,6 +8,7 @@ quantiles), with its two-optimiser recipe; random crops of the training frames w
 checkpoint (model, optimisers, step) every few minutes and resumes from it; export takes several runs
 (lowest rate first) into one weights file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,10 +20,10 @@ import torch
 
 from selgan import zoo
 from selgan.datasets import LAYOUTS, data_root
+from selgan.errors import run_script
 from selgan.hyperprior import build, save
 from selgan.imageio import load_rgb
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
-from selgan.errors import run_script
 
 
 def load_frames(layout: str, root: Path, split: str) -> list[np.ndarray]:
@@ -67,9 +68,18 @@ def train(args: argparse.Namespace) -> None:
     model.train()
 
     def checkpoint() -> None:
-        save_checkpoint(args.out, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                   "aux_optimizer": aux_optimizer.state_dict(), "step": step, "lmbda": args.lmbda,
-                                   "n": args.n, "m": args.m})
+        save_checkpoint(
+            args.out,
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "aux_optimizer": aux_optimizer.state_dict(),
+                "step": step,
+                "lmbda": args.lmbda,
+                "n": args.n,
+                "m": args.m,
+            },
+        )
 
     while time.monotonic() - start < args.minutes * 60:
         x = random_batch(frames, args.batch, args.crop, rng)
@@ -84,8 +94,11 @@ def train(args: argparse.Namespace) -> None:
         aux_optimizer.step()
         step += 1
         if step % 50 == 0:
-            print(f"step {step} loss {losses['loss'].item():.4f} bpp {losses['bpp_loss'].item():.4f} "
-                  f"mse {losses['mse_loss'].item():.5f} aux {aux_loss.item():.1f}", flush=True)
+            print(
+                f"step {step} loss {losses['loss'].item():.4f} bpp {losses['bpp_loss'].item():.4f} "
+                f"mse {losses['mse_loss'].item():.5f} aux {aux_loss.item():.1f}",
+                flush=True,
+            )
         if time.monotonic() - last_save > 300:
             checkpoint()
             last_save = time.monotonic()
@@ -108,10 +121,19 @@ def export(checkpoints: list[Path], out: Path) -> None:
         raise SystemExit("all rate points must have the same N, M")
     n, m = sizes.pop()
     save(models, lambdas, n, m, out)
-    description = (f"learned MSE baseline for selgan eval (CompressAI scale hyperprior, N={n} M={m}, "
-                   f"{len(models)} rate points); not a selgan codec")
-    zoo.update_manifest(out.parent / "manifest.json", out.stem, out.name, zoo.sha256_file(out), f"{out.stem}.md",
-                        description, kind="baseline")
+    description = (
+        f"learned MSE baseline for selgan eval (CompressAI scale hyperprior, N={n} M={m}, "
+        f"{len(models)} rate points); not a selgan codec"
+    )
+    zoo.update_manifest(
+        out.parent / "manifest.json",
+        out.stem,
+        out.name,
+        zoo.sha256_file(out),
+        f"{out.stem}.md",
+        description,
+        kind="baseline",
+    )
     print(f"wrote {out} and its manifest entry")
 
 

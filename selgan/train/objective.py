@@ -1,4 +1,5 @@
 """The codec's training objective: distortion, rate, perceptual, adversarial and feature-matching terms."""
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ Applied to the codec's input and target alike, it stops a class-to-colour prior 
 generator trained on one camera paints that camera's colours everywhere); for the segmenter it is
 what lets a model trained on CamVid hold up on other cameras.
 """
+
 from __future__ import annotations
 
 import io

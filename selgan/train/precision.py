@@ -1,4 +1,5 @@
 """Which autocast dtype a training run uses: bf16 only where the hardware computes it natively."""
+
 from __future__ import annotations
 
 import torch
@@ -18,7 +19,9 @@ def native_bf16(device: torch.device) -> bool:
         return torch.cuda.is_bf16_supported(including_emulation=False)
     if device.type == "cpu":
         cpu = torch.cpu
-        return any(getattr(cpu, probe, lambda: False)() for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+        return any(
+            getattr(cpu, probe, lambda: False)() for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        )
     return False
 
 

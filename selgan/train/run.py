@@ -3,6 +3,7 @@
 Single process: `selgan train configs/camvid_sc_c4.yaml --out ~/selgan-runs/NAME`.
 Many: `torchrun --nproc_per_node=N -m selgan train CONFIG --out DIR` (same flags; rank 0 logs and saves).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,10 +16,11 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from selgan.codec import CodecNetwork, build_network
-from selgan.errors import SelganError
-from selgan.registry import Registry
 from selgan.backbones import FeaturePyramid
+from selgan.codec import CodecNetwork, build_network
+from selgan.config import CodecConfig, from_dict
+from selgan.datasets import LAYOUTS, data_path, unlabelled_pairs
+from selgan.errors import SelganError
 from selgan.gan.augment import DiffAugment
 from selgan.gan.discriminator import MultiScaleDiscriminator
 from selgan.gan.ensemble import DiscriminatorSet
@@ -26,15 +28,20 @@ from selgan.gan.fourier import FourierDiscriminator
 from selgan.gan.perceptual import build_perceptual_loss
 from selgan.gan.projected import ProjectedDiscriminator
 from selgan.labels.vocab import get_mapping
+from selgan.registry import Registry
 from selgan.train.checkpoint import load_checkpoint, set_rng_state
-from selgan.config import CodecConfig, from_dict
-from selgan.train.config import DiscriminatorConfig, TrainConfig, load_train_config, train_config_from_dict, train_config_to_dict
-from selgan.datasets import LAYOUTS, data_path, unlabelled_pairs
+from selgan.train.config import (
+    DiscriminatorConfig,
+    TrainConfig,
+    load_train_config,
+    train_config_from_dict,
+    train_config_to_dict,
+)
 from selgan.train.data import PairDataset
-from selgan.train.precision import amp_dtype
 from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
 from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, TimeLimitHook
 from selgan.train.objective import CodecObjective
+from selgan.train.precision import amp_dtype
 from selgan.train.trainer import Hook, Trainer
 from selgan.train.widen import latent_channels_of, widen_latent
 
@@ -54,8 +61,15 @@ def build_datasets(cfg: TrainConfig, model: CodecNetwork) -> tuple[PairDataset, 
     common = dict(label_mapping=mapping, segmenter=segmenter, seed=cfg.optim.seed)
     scale = tuple(data.scale_range) if data.scale_range else None
     root = data_path(data.root)
-    train = PairDataset(pairs_of(root, data.train_split), data.crop, True, scale, model.vocab.ignore_id,
-                        photometric=data.photometric, **common)
+    train = PairDataset(
+        pairs_of(root, data.train_split),
+        data.crop,
+        True,
+        scale,
+        model.vocab.ignore_id,
+        photometric=data.photometric,
+        **common,
+    )
     val = PairDataset(pairs_of(root, data.val_split), None, False, **common)
     return train, val
 
@@ -66,28 +80,58 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
     model = build_network(cfg.model).to(dist.device)
     loss = cfg.loss
     # One frozen EfficientNet serves the projected discriminator and the perceptual loss alike.
-    wants_features = "projected" in discriminator_members(cfg.disc) or (loss.perceptual_weight and loss.perceptual in ("efficientnet", "auto"))
+    wants_features = "projected" in discriminator_members(cfg.disc) or (
+        loss.perceptual_weight and loss.perceptual in ("efficientnet", "auto")
+    )
     features = FeaturePyramid() if wants_features else None
     disc = build_discriminator(cfg.disc, model.vocab.num_classes, features).to(dist.device)
     perceptual = build_perceptual_loss(loss.perceptual, features) if loss.perceptual_weight else None
-    objective = CodecObjective(loss.distortion, loss.distortion_weight, loss.synth_distortion_weight, loss.msssim_weight,
-                               perceptual, loss.perceptual_weight, loss.perceptual_synth_weight, loss.lowfreq_weight,
-                               loss.lowfreq_factor, loss.gan, loss.gan_weight,
-                               loss.feature_matching_weight, loss.rate_weight).to(dist.device)
+    objective = CodecObjective(
+        loss.distortion,
+        loss.distortion_weight,
+        loss.synth_distortion_weight,
+        loss.msssim_weight,
+        perceptual,
+        loss.perceptual_weight,
+        loss.perceptual_synth_weight,
+        loss.lowfreq_weight,
+        loss.lowfreq_factor,
+        loss.gan,
+        loss.gan_weight,
+        loss.feature_matching_weight,
+        loss.rate_weight,
+    ).to(dist.device)
     train, val = build_datasets(cfg, model)
     sampler = EpochSampler(len(train), cfg.optim.batch, cfg.optim.seed, dist.rank, dist.world_size)
     # Its own generator: a new iterator (every epoch, and on resume) must not draw from the global RNG,
     # which drives masks and noise and is restored exactly on resume.
-    loader = DataLoader(train, batch_size=cfg.optim.batch, sampler=sampler, num_workers=cfg.data.workers, drop_last=True,
-                        generator=torch.Generator().manual_seed(cfg.optim.seed))
+    loader = DataLoader(
+        train,
+        batch_size=cfg.optim.batch,
+        sampler=sampler,
+        num_workers=cfg.data.workers,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(cfg.optim.seed),
+    )
     trainer = Trainer(
-        codec=model, discriminator=disc, objective=objective,
+        codec=model,
+        discriminator=disc,
+        objective=objective,
         codec_optimizer=torch.optim.Adam(model.parameters(), lr=cfg.optim.lr, betas=(0.5, 0.999)),
-        disc_optimizer=torch.optim.Adam([p for p in disc.parameters() if p.requires_grad], lr=cfg.optim.lr_disc,
-                                        betas=(0.5, 0.999)),
-        loader=loader, sampler=sampler, hooks=[], dist=dist, steps=cfg.optim.steps,
-        warmup_steps=cfg.optim.warmup_steps, p_full=cfg.optim.p_full, gan_kind=loss.gan,
-        grad_clip=cfg.optim.grad_clip, amp_dtype=amp_dtype(cfg.optim.amp, dist.device), ema_decay=cfg.optim.ema,
+        disc_optimizer=torch.optim.Adam(
+            [p for p in disc.parameters() if p.requires_grad], lr=cfg.optim.lr_disc, betas=(0.5, 0.999)
+        ),
+        loader=loader,
+        sampler=sampler,
+        hooks=[],
+        dist=dist,
+        steps=cfg.optim.steps,
+        warmup_steps=cfg.optim.warmup_steps,
+        p_full=cfg.optim.p_full,
+        gan_kind=loss.gan,
+        grad_clip=cfg.optim.grad_clip,
+        amp_dtype=amp_dtype(cfg.optim.amp, dist.device),
+        ema_decay=cfg.optim.ema,
         augment=DiffAugment(cfg.disc.augment) if cfg.disc.augment else None,
     )
     trainer.hooks = build_hooks(cfg, out, dist, minutes, val, _side_model_labels(train, model))
@@ -134,8 +178,9 @@ def build_discriminator(cfg: DiscriminatorConfig, num_classes: int, features: Fe
     return DiscriminatorSet(members, list(cfg.weights or [1.0] * len(members)))
 
 
-def build_hooks(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val: PairDataset,
-                side_labels: list[np.ndarray]) -> list[Hook]:
+def build_hooks(
+    cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val: PairDataset, side_labels: list[np.ndarray]
+) -> list[Hook]:
     """Order: learning rate before the step; after it, the time limit (sets a flag only), logging (so a
     failing evaluation still leaves the step's numbers), evaluation, and last the checkpoint, which
     then holds everything the step changed. Only rank 0 logs, evaluates and saves."""
@@ -144,8 +189,11 @@ def build_hooks(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val
         hooks.append(TimeLimitHook(minutes))
     if dist.is_main:
         logger = LoggingHook(out, cfg.run.log_every)
-        hooks += [logger, EvalHook(val, cfg.run.eval_every, cfg.run.eval_images, logger, side_labels),
-                  CheckpointHook(out / "checkpoint.pt", cfg.run.checkpoint_minutes, train_config_to_dict(cfg))]
+        hooks += [
+            logger,
+            EvalHook(val, cfg.run.eval_every, cfg.run.eval_images, logger, side_labels),
+            CheckpointHook(out / "checkpoint.pt", cfg.run.checkpoint_minutes, train_config_to_dict(cfg)),
+        ]
     return hooks
 
 
@@ -196,8 +244,9 @@ def load_init_source(source: Path | str) -> dict:
     return {"model": model, "codec_config": to_dict(cfg), "step": 0}
 
 
-def train_main(config: str | None, out: Path, overrides: list[str], resume: bool, minutes: float,
-               init: Path | str | None = None) -> int:
+def train_main(
+    config: str | None, out: Path, overrides: list[str], resume: bool, minutes: float, init: Path | str | None = None
+) -> int:
     """Run (or continue, with resume) a training run in `out`; `init` starts from another run's codec weights and step,
     or from shipped weights (load_init_source)."""
     dist = init_distributed()
@@ -214,7 +263,9 @@ def train_main(config: str | None, out: Path, overrides: list[str], resume: bool
         out.mkdir(parents=True, exist_ok=True)
         trainer = build_trainer(cfg, out, dist, minutes)
         if state is not None:
-            if source != ckpt:  # --init: the codec's weights and step only; the discriminator and optimisers start fresh
+            if (
+                source != ckpt
+            ):  # --init: the codec's weights and step only; the discriminator and optimisers start fresh
                 state = {"model": state["model"], "step": state["step"]}
             if latent_channels_of(state["model"]) != cfg.model.latent_channels:
                 state = {"model": widen_latent(state["model"], trainer.codec), "step": state["step"]}

@@ -8,6 +8,7 @@ pixels (OHEM), so thin classes (poles, signs, pedestrians) are not drowned by ro
 --lovasz × the Lovász-softmax surrogate of (1 − IoU) (Berman et al., CVPR 2018; smp's LovaszLoss), which
 scores a class by its IoU as mIoU does rather than by its pixel count.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,14 +24,14 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
+from selgan.datasets import LAYOUTS
+from selgan.errors import run_script
+from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.segment.builtin import load_segmenter, segmenter_config
 from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet, load_network_state, normalize
-from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
-from selgan.datasets import LAYOUTS
 from selgan.train.data import PairDataset
 from selgan.train.precision import AMP_CHOICES, amp_dtype
-from selgan.errors import run_script
 
 NUM_CLASSES = CAMVID.num_classes - 1  # Unlabelled is ignored, not predicted
 IGNORE = CAMVID.ignore_id
@@ -43,32 +44,59 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--label-vocab", default="camvid", help="vocabulary of the label files (mapped to CamVid's)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--arch", default="fpn", choices=ARCHITECTURES)
-    parser.add_argument("--init", type=Path, help="start from these weights (a weights_step*.pt of another run, or a shipped .safetensors)")
+    parser.add_argument(
+        "--init",
+        type=Path,
+        help="start from these weights (a weights_step*.pt of another run, or a shipped .safetensors)",
+    )
     parser.add_argument("--decoder-channels", type=int, default=128)
-    parser.add_argument("--refine-channels", type=int, default=0,
-                        help="add a 1/2-resolution refinement head this wide (fpn only; with --init it is added "
-                             "to the initial network and starts as a no-op)")
+    parser.add_argument(
+        "--refine-channels",
+        type=int,
+        default=0,
+        help="add a 1/2-resolution refinement head this wide (fpn only; with --init it is added "
+        "to the initial network and starts as a no-op)",
+    )
     parser.add_argument("--crop", type=int, default=384)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--steps", type=int, default=20000, help="length of the poly schedule")
     parser.add_argument("--minutes", type=float, default=math.inf, help="stop (and checkpoint) after this wall time")
-    parser.add_argument("--fit-minutes", action="store_true",
-                        help="shorten the schedule so it ends within --minutes at the speed of the first 50 steps")
-    parser.add_argument("--fit-share", type=float, default=0.6,
-                        help="with --fit-minutes, the share of the remaining time the schedule plans for "
-                             "(lower when other jobs may join the machine later)")
-    parser.add_argument("--lovasz", type=float, default=0.0,
-                        help="weight of the Lovász-softmax IoU loss added to the cross-entropy (0: none)")
-    parser.add_argument("--lovasz-pixels", type=int, default=2**16,
-                        help="pixels per batch the Lovász loss is computed on, drawn at random")
+    parser.add_argument(
+        "--fit-minutes",
+        action="store_true",
+        help="shorten the schedule so it ends within --minutes at the speed of the first 50 steps",
+    )
+    parser.add_argument(
+        "--fit-share",
+        type=float,
+        default=0.6,
+        help="with --fit-minutes, the share of the remaining time the schedule plans for "
+        "(lower when other jobs may join the machine later)",
+    )
+    parser.add_argument(
+        "--lovasz",
+        type=float,
+        default=0.0,
+        help="weight of the Lovász-softmax IoU loss added to the cross-entropy (0: none)",
+    )
+    parser.add_argument(
+        "--lovasz-pixels",
+        type=int,
+        default=2**16,
+        help="pixels per batch the Lovász loss is computed on, drawn at random",
+    )
     parser.add_argument("--snapshot-minutes", type=float, default=math.inf, help="also keep weights every N minutes")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--amp", default="auto", choices=AMP_CHOICES,
-                        help="autocast: auto is bf16 where the hardware has it natively (AVX512-BF16, AMX, recent "
-                             "GPUs) and fp32 elsewhere, where emulated bf16 is several times slower")
+    parser.add_argument(
+        "--amp",
+        default="auto",
+        choices=AMP_CHOICES,
+        help="autocast: auto is bf16 where the hardware has it natively (AVX512-BF16, AMX, recent "
+        "GPUs) and fp32 elsewhere, where emulated bf16 is several times slower",
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -88,7 +116,8 @@ def network_config(path: Path) -> SegNetConfig:
 
 
 def class_weights(dataset: PairDataset) -> torch.Tensor:
-    """Square root of median-frequency balancing: thin classes count more, without flooding them with false positives."""
+    """Square root of median-frequency balancing: thin classes count more, without flooding them with false
+    positives."""
     counts = np.zeros(NUM_CLASSES)
     for i in range(len(dataset)):
         counts += np.bincount(dataset.load(i)[1].ravel(), minlength=CAMVID.num_classes)[:NUM_CLASSES]
@@ -101,8 +130,9 @@ def logit_adjustment(weights: torch.Tensor, strength: float) -> torch.Tensor:
     return -strength * weights.log()
 
 
-def ohem_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
-                       threshold: float = 0.7, min_share: float = 1 / 16) -> torch.Tensor:
+def ohem_cross_entropy(
+    logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, threshold: float = 0.7, min_share: float = 1 / 16
+) -> torch.Tensor:
     """Mean weighted cross-entropy over pixels predicted with p(true) < threshold, at least min_share of them."""
     loss = F.cross_entropy(logits, target, weight=weight, ignore_index=IGNORE, reduction="none").flatten()
     valid = (target != IGNORE).flatten()
@@ -147,8 +177,12 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
     if args.init is None:
-        cfg = SegNetConfig(arch=args.arch, decoder_channels=args.decoder_channels, num_classes=NUM_CLASSES,
-                           refine_channels=args.refine_channels)
+        cfg = SegNetConfig(
+            arch=args.arch,
+            decoder_channels=args.decoder_channels,
+            num_classes=NUM_CLASSES,
+            refine_channels=args.refine_channels,
+        )
         model = build_segnet(cfg, pretrained_encoder=True)
     else:
         cfg = network_config(args.init)
@@ -161,10 +195,26 @@ def main(argv: list[str] | None = None) -> None:
     model = model.to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     mapping = get_mapping(args.label_vocab, CAMVID.name)
-    train = PairDataset(LAYOUTS[args.layout](args.data, "train"), crop=args.crop, flip=True, scale_range=(0.5, 2.0),
-                        pad_label=IGNORE, label_mapping=mapping, seed=args.seed, photometric=1.0, degrade=True)
-    loader = DataLoader(train, batch_size=args.batch, shuffle=True, drop_last=True, num_workers=args.workers,
-                        generator=torch.Generator().manual_seed(args.seed), pin_memory=device.type == "cuda")
+    train = PairDataset(
+        LAYOUTS[args.layout](args.data, "train"),
+        crop=args.crop,
+        flip=True,
+        scale_range=(0.5, 2.0),
+        pad_label=IGNORE,
+        label_mapping=mapping,
+        seed=args.seed,
+        photometric=1.0,
+        degrade=True,
+    )
+    loader = DataLoader(
+        train,
+        batch_size=args.batch,
+        shuffle=True,
+        drop_last=True,
+        num_workers=args.workers,
+        generator=torch.Generator().manual_seed(args.seed),
+        pin_memory=device.type == "cuda",
+    )
     weights = class_weights(train).to(device)
     step, total = 0, args.steps
     ckpt = out / "checkpoint.pt"
@@ -182,9 +232,17 @@ def main(argv: list[str] | None = None) -> None:
     amp = dict(device_type=device.type, dtype=autocast_dtype or torch.float32, enabled=autocast_dtype is not None)
 
     def save(path: Path, weights_only: bool = False) -> None:
-        state = {"model": {k: (v.half() if v.is_floating_point() and "running" not in k else v).cpu()
-                           for k, v in model.state_dict().items()} if weights_only else model.state_dict(),
-                 "step": step, "total_steps": total, "config": cfg.to_json_dict()}
+        state = {
+            "model": {
+                k: (v.half() if v.is_floating_point() and "running" not in k else v).cpu()
+                for k, v in model.state_dict().items()
+            }
+            if weights_only
+            else model.state_dict(),
+            "step": step,
+            "total_steps": total,
+            "config": cfg.to_json_dict(),
+        }
         if not weights_only:
             state["optimizer"] = optimizer.state_dict()
         save_checkpoint(path, state)
@@ -213,8 +271,13 @@ def main(argv: list[str] | None = None) -> None:
                 total = min(total, int(step + rate * (args.minutes * 60 - (time.time() - start)) * args.fit_share))
                 print(f"{rate:.2f} steps/s: the schedule ends at step {total}", flush=True)
             if step % 50 == 0:
-                record = {"step": step, "total_steps": total, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"],
-                          "minutes": elapsed()}
+                record = {
+                    "step": step,
+                    "total_steps": total,
+                    "loss": loss.item(),
+                    "lr": optimizer.param_groups[0]["lr"],
+                    "minutes": elapsed(),
+                }
                 log.write(json.dumps(record) + "\n")
                 log.flush()
             if time.time() - last_save > 300:

@@ -3,6 +3,7 @@
 Usage: python -m selgan.train.segmenter_export RUN/weights_stepN.pt -o pretrained [--name camvid-seg]
        [--camvid ../shared/data/camvid] [--cityscapes ../shared/data/cityscapes_sample]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,16 +12,15 @@ from pathlib import Path
 
 import torch
 
+from selgan.datasets import LAYOUTS, data_root
+from selgan.errors import SelganError, run_script
+from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.segment.builtin import MAX_ENLARGE, WORKING_HEIGHT, load_segmenter, save_segmenter
 from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
 from selgan.segment.smp_net import build_segnet
-from selgan.labels.vocab import CAMVID, get_mapping
-from selgan.datasets import LAYOUTS, data_root
 from selgan.train.data import PairDataset
 from selgan.train.segmenter import IGNORE, class_weights, logit_adjustment, network_config, network_state
 from selgan.zoo import sha256_file, update_manifest
-from selgan.errors import SelganError, run_script
-
 
 # Chosen on CamVid val and the Cityscapes sample from 0, 0.25, 0.5, 0.75 and 1; both sets put their best mIoU at
 # 0.5 (`python benchmarks/seg_logit_adjustment.py` prints the sweep).
@@ -32,19 +32,32 @@ def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
 
     A tensor only some of them have (the refinement head, when a plain FPN is averaged with its refined
     continuation) is averaged over those that have it."""
-    return {k: torch.stack([s[k] for s in states if k in s]).mean(0) if v.is_floating_point() else v
-            for k, v in states[0].items()}
+    return {
+        k: torch.stack([s[k] for s in states if k in s]).mean(0) if v.is_floating_point() else v
+        for k, v in states[0].items()
+    }
 
 
 def training_class_weights(camvid: Path) -> torch.Tensor:
     """The class weights the trainer's loss used (computed from CamVid train's labels)."""
-    train = PairDataset(LAYOUTS["camvid"](camvid, "train"), crop=None, flip=False, pad_label=IGNORE,
-                        label_mapping=get_mapping(CAMVID.name, CAMVID.name))
+    train = PairDataset(
+        LAYOUTS["camvid"](camvid, "train"),
+        crop=None,
+        flip=False,
+        pad_label=IGNORE,
+        label_mapping=get_mapping(CAMVID.name, CAMVID.name),
+    )
     return class_weights(train)
 
 
-def export_segmenter(weights: Path, output: Path, name: str, class_bias: torch.Tensor | None,
-                     working_height: int = WORKING_HEIGHT, soup: tuple[Path, ...] = ()) -> Path:
+def export_segmenter(
+    weights: Path,
+    output: Path,
+    name: str,
+    class_bias: torch.Tensor | None,
+    working_height: int = WORKING_HEIGHT,
+    soup: tuple[Path, ...] = (),
+) -> Path:
     """A training weights file (weights_step*.pt), averaged with any `soup` files -> output/name.safetensors."""
     cfg = network_config(weights)
     network = build_segnet(cfg)
@@ -62,10 +75,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-o", "--output", type=Path, default=Path("pretrained"))
     parser.add_argument("--camvid", type=Path, default=data_root() / "camvid")
     parser.add_argument("--cityscapes", type=Path, default=data_root() / "cityscapes_sample")
-    parser.add_argument("--soup", type=Path, nargs="*", default=[],
-                        help="also average in these weights (same architecture, fine-tuned from one another)")
-    parser.add_argument("--logit-adjustment", type=float, default=LOGIT_ADJUSTMENT,
-                        help="how much of the class weighting's score shift to undo at inference (0–1)")
+    parser.add_argument(
+        "--soup",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="also average in these weights (same architecture, fine-tuned from one another)",
+    )
+    parser.add_argument(
+        "--logit-adjustment",
+        type=float,
+        default=LOGIT_ADJUSTMENT,
+        help="how much of the class weighting's score shift to undo at inference (0–1)",
+    )
     parser.add_argument("--history", default="", help="markdown lines describing how it was trained, for the card")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
@@ -76,8 +98,11 @@ def main(argv: list[str] | None = None) -> None:
     sha = sha256_file(path)
     segmenter = load_segmenter(path)  # measure what ships (fp16 weights), not the checkpoint
     camvid = evaluate_segmenter(segmenter, labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID), CAMVID)
-    cityscapes = evaluate_segmenter(segmenter, labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes",
-                                                               CAMVID, size=(1024, 512)), CAMVID)
+    cityscapes = evaluate_segmenter(
+        segmenter,
+        labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes", CAMVID, size=(1024, 512)),
+        CAMVID,
+    )
     params = sum(p.numel() for p in segmenter.network.parameters())
     config = json.dumps(network_config(args.weights).to_json_dict())
     card = args.output / f"{args.name}.md"
@@ -98,21 +123,28 @@ Reproduce the tables: `python -m selgan.train.segmenter_export WEIGHTS -o pretra
 `selgan eval-seg --data ../shared/data/camvid` and
 `selgan eval-seg --layout cityscapes --data ../shared/data/cityscapes_sample --split train --label-vocab cityscapes --size 1024x512`.
 
-## CamVid val ({camvid['images']} frames, 480×360, in domain)
+## CamVid val ({camvid["images"]} frames, 480×360, in domain)
 {format_table(camvid)}
 
-{1000 * camvid['seconds_per_image']:.0f} ms per 480×360 frame (median, reading the PNG included; 2 threads of this {torch.backends.cpu.get_cpu_capability()} CPU).
+{1000 * camvid["seconds_per_image"]:.0f} ms per 480×360 frame (median, reading the PNG included; 2 threads of this {torch.backends.cpu.get_cpu_capability()} CPU).
 
-## Cityscapes sample ({cityscapes['images']} frames at 1024×512, another camera and city; ground truth mapped to CamVid's classes)
+## Cityscapes sample ({cityscapes["images"]} frames at 1024×512, another camera and city; ground truth mapped to CamVid's classes)
 These frames were used to choose between checkpoints and decoders, never to train.
 
 {format_table(cityscapes)}
 
-{1000 * cityscapes['seconds_per_image']:.0f} ms per 1024×512 frame.
+{1000 * cityscapes["seconds_per_image"]:.0f} ms per 1024×512 frame.
 """)
-    update_manifest(args.output / "manifest.json", args.name, path.name, sha, card.name,
-                    f"street-scene segmenter, CamVid 11 classes, val mIoU {100 * camvid['miou']:.1f}%, "
-                    f"Cityscapes sample {100 * cityscapes['miou']:.1f}%", kind="segmenter")
+    update_manifest(
+        args.output / "manifest.json",
+        args.name,
+        path.name,
+        sha,
+        card.name,
+        f"street-scene segmenter, CamVid 11 classes, val mIoU {100 * camvid['miou']:.1f}%, "
+        f"Cityscapes sample {100 * cityscapes['miou']:.1f}%",
+        kind="segmenter",
+    )
     print(card.read_text())
 
 

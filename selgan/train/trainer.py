@@ -1,4 +1,5 @@
 """A small GAN trainer: a generator (codec) step and a discriminator step, framed by ordered hooks."""
+
 from __future__ import annotations
 
 import copy
@@ -11,24 +12,24 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from selgan.codec import LATENT_STRIDE, CodecNetwork
-from selgan.labels.resample import one_hot_labels
 from selgan.gan.augment import DiffAugment
 from selgan.gan.losses import discriminator_loss
-from selgan.train.distributed import DistInfo, EpochSampler
 from selgan.labels.cells import random_latent_masks
+from selgan.labels.resample import one_hot_labels
+from selgan.train.distributed import DistInfo, EpochSampler
 from selgan.train.objective import CodecObjective
 
 
 class Hook:
     """Called around every step; hooks see the trainer and the step's logged terms."""
 
-    def before_train(self, trainer: "Trainer") -> None: ...
+    def before_train(self, trainer: Trainer) -> None: ...
 
-    def before_step(self, trainer: "Trainer") -> None: ...
+    def before_step(self, trainer: Trainer) -> None: ...
 
-    def after_step(self, trainer: "Trainer", terms: dict[str, float]) -> None: ...
+    def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None: ...
 
-    def after_train(self, trainer: "Trainer") -> None: ...
+    def after_train(self, trainer: Trainer) -> None: ...
 
 
 class Trainer:
@@ -142,8 +143,9 @@ class Trainer:
                 disc_fake = _float(self.discriminator(embedded_fake, labels))
             # The frozen part's output is reused by the discriminator step (detached): same images, same weights.
             disc_batch = (embedded_real, [e.detach() for e in embedded_fake], labels)
-        terms = self.objective(x, x_hat, result["bits"]["latent"].float(), pixel_mask, disc_fake, disc_real,
-                               self.discriminator.groups)
+        terms = self.objective(
+            x, x_hat, result["bits"]["latent"].float(), pixel_mask, disc_fake, disc_real, self.discriminator.groups
+        )
         self.codec_optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         if self.grad_clip:
@@ -160,9 +162,11 @@ class Trainer:
         (real, fake), (labels,) = self.augment([x, x_hat], [labels])
         return real, fake, labels
 
-    def discriminator_step(self, embedded_real: list[torch.Tensor], embedded_fake: list[torch.Tensor],
-                           labels: torch.Tensor) -> dict[str, float]:
-        """Discriminator update on the generator step's real images and detached reconstructions, with their label maps."""
+    def discriminator_step(
+        self, embedded_real: list[torch.Tensor], embedded_fake: list[torch.Tensor], labels: torch.Tensor
+    ) -> dict[str, float]:
+        """Discriminator update on the generator step's real images and detached reconstructions, with their
+        label maps."""
         with self._autocast():
             real = _float(self.disc_ddp(embedded_real, labels))
             fake = _float(self.disc_ddp(embedded_fake, labels))
@@ -175,7 +179,9 @@ class Trainer:
         return {"gan_d": float(loss.detach())}
 
     def _autocast(self):
-        return torch.autocast(self.dist.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None)
+        return torch.autocast(
+            self.dist.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None
+        )
 
     @torch.no_grad()
     def _update_ema(self) -> None:

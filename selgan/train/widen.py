@@ -5,6 +5,7 @@ to learn what the extra channels add, which on a CPU saves hours of autoencoder 
 The new encoder outputs start from fresh weights; the generator reads them through zero weights, so
 the first reconstruction is exactly the source model's; the entropy model starts them uniform.
 """
+
 from __future__ import annotations
 
 import torch
@@ -31,8 +32,9 @@ def widen_latent(state: dict[str, torch.Tensor], codec: CodecNetwork) -> dict[st
     if new < old:
         raise SelganError(f"cannot start a C={new} codec from a C={old} one (only widening is supported)")
     changed = set(_ENCODER_OUT) | {_GENERATOR_IN} | set(_ENTROPY)
-    others = [k for k in target if k not in changed and k != _TABLES
-              and (k not in state or state[k].shape != target[k].shape)]
+    others = [
+        k for k in target if k not in changed and k != _TABLES and (k not in state or state[k].shape != target[k].shape)
+    ]
     if others:
         raise SelganError("the source codec differs in more than its latent channels: " + ", ".join(others[:5]))
     out = {k: v for k, v in state.items() if k != _TABLES}
