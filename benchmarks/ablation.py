@@ -1,6 +1,6 @@
 """Issue 13's ablation: each recipe's codec on CamVid val in selective mode, one table and one crop grid.
 
-Usage: SELGAN_PRETRAINED=ZOO python benchmarks/ablation.py --rows abl_current,abl_projected,... --out docs/ablation
+Usage: SELGAN_HOME=ZOO python benchmarks/ablation.py --rows abl_current,abl_projected,... --out docs/ablation
        [--data ../shared/data/camvid] [--stride 2] [--timing]
 ZOO is a folder with a manifest holding the exported rows (`selgan export RUN.pt -o ZOO/NAME --segmenter camvid-seg`)
 and the segmenter that judges them. Columns: real bpp, KID on val patches, the segmenter's mIoU against ground

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def selgan(args: list[str], pretrained: Path) -> None:
-    env = {**os.environ, "SELGAN_PRETRAINED": str(pretrained), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "SELGAN_HOME": str(pretrained), "HF_HUB_OFFLINE": "1"}
     subprocess.run([sys.executable, "-m", "selgan", *args], check=True, env=env, stdout=subprocess.DEVNULL)
 
 

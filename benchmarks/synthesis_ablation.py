@@ -173,7 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     zoo = make_zoo(args.out, args.shipped)
-    os.environ["SELGAN_PRETRAINED"] = str(zoo)
+    os.environ["SELGAN_HOME"] = str(zoo)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     names = list(args.shipped)
     for item in args.rows:

@@ -11,7 +11,11 @@ from pathlib import Path
 
 from selgan.errors import ModelNotFoundError
 
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+# The shipped models: pretrained/ of a source checkout, else selgan/pretrained inside an installed wheel.
+_CHECKOUT = Path(__file__).resolve().parent.parent / "pretrained"
+PRETRAINED_DIR = (
+    _CHECKOUT if (_CHECKOUT / "manifest.json").is_file() else Path(__file__).resolve().parent / "pretrained"
+)
 CACHE_DIR = Path(os.environ.get("SELGAN_CACHE", Path.home() / ".cache" / "selgan"))
 
 
@@ -37,9 +41,16 @@ class ModelSpec:
         return bytes.fromhex(self.sha256[:8])
 
 
+def models_dir() -> Path:
+    """The folder of models in use: $SELGAN_HOME (a manifest.json and the weights it names) if set, else the
+    shipped ones (PRETRAINED_DIR). SELGAN_PRETRAINED is the older name of SELGAN_HOME."""
+    home = os.environ.get("SELGAN_HOME") or os.environ.get("SELGAN_PRETRAINED")
+    return Path(home).expanduser() if home else PRETRAINED_DIR
+
+
 def manifest_path() -> Path:
-    """The manifest in use: $SELGAN_PRETRAINED/manifest.json if set, else the repo's pretrained/."""
-    return Path(os.environ.get("SELGAN_PRETRAINED", PRETRAINED_DIR)) / "manifest.json"
+    """The manifest in use: models_dir()/manifest.json."""
+    return models_dir() / "manifest.json"
 
 
 @lru_cache(maxsize=4)

@@ -83,7 +83,7 @@ def tiny_zoo(tmp_path_factory, camvid) -> Path:
 
 @pytest.fixture()
 def use_tiny_zoo(tiny_zoo, monkeypatch) -> Path:
-    monkeypatch.setenv("SELGAN_PRETRAINED", str(tiny_zoo))
+    monkeypatch.setenv("SELGAN_HOME", str(tiny_zoo))
     return tiny_zoo
 
 

@@ -21,7 +21,7 @@ BUDGETS = (1, 40, 90, 120, 160, 200, 260, 400, 800, 5000)
 
 @pytest.fixture(autouse=True)
 def shipped_zoo(monkeypatch):
-    monkeypatch.delenv("SELGAN_PRETRAINED", raising=False)
+    monkeypatch.delenv("SELGAN_HOME", raising=False)
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -102,7 +102,7 @@ def test_user_errors_one_line_exit_2_no_output(use_tiny_zoo, frame, tmp_path, ca
 
 
 def test_no_traceback_from_a_real_process(use_tiny_zoo, tmp_path):
-    env = {**os.environ, "SELGAN_PRETRAINED": os.environ["SELGAN_PRETRAINED"]}
+    env = {**os.environ, "SELGAN_HOME": os.environ["SELGAN_HOME"]}
     result = subprocess.run(
         [
             sys.executable,

@@ -13,7 +13,7 @@ MANIFEST = json.loads((PRETRAINED_DIR / "manifest.json").read_text())["models"]
 
 @pytest.fixture(autouse=True)
 def shipped_zoo(monkeypatch):
-    monkeypatch.delenv("SELGAN_PRETRAINED", raising=False)
+    monkeypatch.delenv("SELGAN_HOME", raising=False)
 
 
 def test_every_shipped_file_matches_its_checksum_and_has_a_card():

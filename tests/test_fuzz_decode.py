@@ -34,7 +34,7 @@ def real_files(use_tiny_zoo_module, val_frame):
 @pytest.fixture(scope="module")
 def use_tiny_zoo_module(tiny_zoo):
     mp = pytest.MonkeyPatch()
-    mp.setenv("SELGAN_PRETRAINED", str(tiny_zoo))
+    mp.setenv("SELGAN_HOME", str(tiny_zoo))
     yield tiny_zoo
     mp.undo()
 

@@ -27,7 +27,7 @@ SHIPPED = sorted(
 
 @pytest.fixture(autouse=True)
 def shipped_zoo(monkeypatch):
-    monkeypatch.delenv("SELGAN_PRETRAINED", raising=False)
+    monkeypatch.delenv("SELGAN_HOME", raising=False)
 
 
 @pytest.mark.parametrize("name", SHIPPED)

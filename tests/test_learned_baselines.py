@@ -56,7 +56,7 @@ def test_malformed_files_raise_bitstream_errors(small_family, frame):
 
 
 def test_missing_weights_or_unknown_name_are_one_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("SELGAN_PRETRAINED", str(tmp_path))
+    monkeypatch.setenv("SELGAN_HOME", str(tmp_path))
     monkeypatch.setenv("SELGAN_CACHE", str(tmp_path / "cache"))
     (tmp_path / "manifest.json").write_text(json.dumps({"models": {}}))
     _learned.cache_clear()
@@ -81,7 +81,7 @@ def test_a_zoo_hyperprior_is_searched_like_the_classical_codecs(small_family, fr
         }
     }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    monkeypatch.setenv("SELGAN_PRETRAINED", str(tmp_path))
+    monkeypatch.setenv("SELGAN_HOME", str(tmp_path))
     _learned.cache_clear()
     codec = get_baseline("hyperprior")
     sizes = [len(codec.encode(frame, q)) for q in range(codec.qualities[0], codec.qualities[1] + 1)]

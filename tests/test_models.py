@@ -18,7 +18,7 @@ SHIPPED = sorted(
 
 @pytest.fixture(autouse=True)
 def shipped_zoo(monkeypatch):
-    monkeypatch.delenv("SELGAN_PRETRAINED", raising=False)
+    monkeypatch.delenv("SELGAN_HOME", raising=False)
 
 
 @pytest.fixture(scope="module")

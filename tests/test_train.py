@@ -214,7 +214,7 @@ def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
     card = (tmp_path / "zoo" / "mini.md").read_text()
     assert card.startswith("# mini") and "`selgan train`, 2 steps" in card and "| global | 1 |" in card
     assert "| selective (car, road) | 1 |" in card
-    monkeypatch.setenv("SELGAN_PRETRAINED", str(tmp_path / "zoo"))
+    monkeypatch.setenv("SELGAN_HOME", str(tmp_path / "zoo"))
     codec = selgan.load("mini")
     image, labels = camvid_pairs(camvid, "val")[0]
     assert codec.decompress(codec.compress(image, labels=labels, preserve=["road"])).size == (480, 360)

@@ -11,7 +11,7 @@ def test_load_checks_sha256(tiny_zoo, tmp_path, monkeypatch):
     data[-1] ^= 0xFF
     (bad / "tiny-test.safetensors").write_bytes(bytes(data))
     (bad / "manifest.json").write_text((tiny_zoo / "manifest.json").read_text())
-    monkeypatch.setenv("SELGAN_PRETRAINED", str(bad))
+    monkeypatch.setenv("SELGAN_HOME", str(bad))
     with pytest.raises(ModelNotFoundError, match="does not match"):
         selgan.load("tiny-test")
 
@@ -20,7 +20,7 @@ def test_missing_weights_without_url_say_where_they_were_looked_for(tiny_zoo, tm
     empty = tmp_path / "zoo"
     empty.mkdir()
     (empty / "manifest.json").write_text((tiny_zoo / "manifest.json").read_text())
-    monkeypatch.setenv("SELGAN_PRETRAINED", str(empty))
+    monkeypatch.setenv("SELGAN_HOME", str(empty))
     with pytest.raises(ModelNotFoundError, match="are not in"):
         selgan.load("tiny-test")
 
