@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,20 +10,14 @@ import gradio as gr
 import selgan
 from selgan import SelganError
 from selgan.api import shared
-from selgan.app.compare import PENDING
 from selgan.app.handlers import (
-    api_compress,
-    image_view,
     on_budget,
-    on_compare,
-    on_compress,
     on_decode,
     on_header,
-    on_image,
 )
-from selgan.app.messages import DEFAULT_MAX_PIXELS, MIN_SIDE, guarded, user_errors
-from selgan.app.session import Session, segmentation_of, session_dir
-from selgan.app.views import PRESETS, brush_colors, class_choices, preset_classes, selectable_names
+from selgan.app.messages import DEFAULT_MAX_PIXELS, MIN_SIDE
+from selgan.app.steps import RESULTS, Steps
+from selgan.app.views import PRESETS, class_choices, selectable_names
 
 EXAMPLES = [Path(selgan.__file__).resolve().parent / "assets" / "dashcam.png"]  # real photo, MIT
 CPU = "cpu"  # one concurrency group for every model call: torch already uses all cores
@@ -67,47 +60,9 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS, workdir: Path | None = None,
 
 def _compress_tab(models: list[str]) -> dict[str, gr.components.Component]:
     """Image, budget, model, classes, Compress; the segmentation to paint on; the result and the comparison."""
-    default_codec = shared(selgan.default_model())
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
-            # A file input rather than gr.Image: every upload then reaches selgan's own reader,
-            # so a non-image gets selgan's message instead of a failure inside Gradio.
-            with gr.Row():
-                image = gr.File(
-                    label=f"Image (PNG, JPEG, WebP, …; at least {MIN_SIDE}×{MIN_SIDE})",
-                    file_types=["image"],
-                    height=110,
-                    elem_id="input-image",
-                    scale=3,
-                )
-                with gr.Column(scale=2, min_width=120):
-                    gr.Examples(
-                        [[str(p)] for p in EXAMPLES if p.exists()],
-                        inputs=[image],
-                        label="Example: a real photo",
-                        api_name="load_example",
-                        **PRIVATE,
-                    )
-            with gr.Row():
-                budget = gr.Textbox(
-                    label="Byte budget (optional)", placeholder="e.g. 1500 or 1.5 KB", elem_id="budget", min_width=120
-                )
-                model = gr.Dropdown(models, value=selgan.default_model(), label="Model", elem_id="model", min_width=120)
-            classes = gr.CheckboxGroup(
-                class_choices(default_codec, None),
-                value=[],
-                label="Preserve (coded at the model's rate); the rest is synthesised",
-                elem_id="classes",
-            )
-            with gr.Row(equal_height=True):
-                run = gr.Button("Compress", variant="primary", elem_id="compress", scale=3)
-                status = gr.Markdown(elem_id="status", min_height=40, min_width=160)  # queue place, progress
-            budget_note = gr.Markdown(elem_id="budget-note")
-            with gr.Row():
-                preset = gr.Dropdown(list(PRESETS), value=None, label="Preset", elem_id="preset", min_width=120)
-                seed = gr.Number(
-                    0, label="Texture seed", precision=0, minimum=0, maximum=2**32 - 1, elem_id="seed", min_width=100
-                )
+            controls = _controls(models)
         with gr.Column(scale=3):
             editor = gr.ImageEditor(
                 label="Segmentation",
@@ -125,20 +80,48 @@ def _compress_tab(models: list[str]) -> dict[str, gr.components.Component]:
                 elem_id="paint-help",
             )
             legend = gr.HTML(elem_id="legend")
-    return {
-        "image": image,
-        "budget": budget,
-        "model": model,
-        "classes": classes,
-        "run": run,
-        "status": status,
-        "budget_note": budget_note,
-        "preset": preset,
-        "seed": seed,
-        "editor": editor,
-        "legend": legend,
-        **_result_panel(),
-    }
+    return {**controls, "editor": editor, "legend": legend, **_result_panel()}
+
+
+def _controls(models: list[str]) -> dict[str, gr.components.Component]:
+    """The left column: image, budget and model, class ticks, Compress with its status, preset and seed."""
+    c = {}
+    # A file input rather than gr.Image: every upload then reaches selgan's own reader,
+    # so a non-image gets selgan's message instead of a failure inside Gradio.
+    with gr.Row():
+        c["image"] = gr.File(
+            label=f"Image (PNG, JPEG, WebP, …; at least {MIN_SIDE}×{MIN_SIDE})",
+            file_types=["image"],
+            height=110,
+            elem_id="input-image",
+            scale=3,
+        )
+        with gr.Column(scale=2, min_width=120):
+            examples = [[str(p)] for p in EXAMPLES if p.exists()]
+            gr.Examples(
+                examples, inputs=[c["image"]], label="Example: a real photo", api_name="load_example", **PRIVATE
+            )
+    with gr.Row():
+        c["budget"] = gr.Textbox(
+            label="Byte budget (optional)", placeholder="e.g. 1500 or 1.5 KB", elem_id="budget", min_width=120
+        )
+        c["model"] = gr.Dropdown(models, value=selgan.default_model(), label="Model", elem_id="model", min_width=120)
+    c["classes"] = gr.CheckboxGroup(
+        class_choices(shared(selgan.default_model()), None),
+        value=[],
+        label="Preserve (coded at the model's rate); the rest is synthesised",
+        elem_id="classes",
+    )
+    with gr.Row(equal_height=True):
+        c["run"] = gr.Button("Compress", variant="primary", elem_id="compress", scale=3)
+        c["status"] = gr.Markdown(elem_id="status", min_height=40, min_width=160)  # queue place, progress
+    c["budget_note"] = gr.Markdown(elem_id="budget-note")
+    with gr.Row():
+        c["preset"] = gr.Dropdown(list(PRESETS), value=None, label="Preset", elem_id="preset", min_width=120)
+        c["seed"] = gr.Number(
+            0, label="Texture seed", precision=0, minimum=0, maximum=2**32 - 1, elem_id="seed", min_width=100
+        )
+    return c
 
 
 def _result_panel() -> dict[str, gr.components.Component]:
@@ -192,170 +175,12 @@ def _api_panel(models: list[str]) -> dict[str, gr.components.Component]:
     }
 
 
-RESULTS = ("slider", "mask", "stats", "compare", "gallery", "download", "status")  # what a compression shows
-
-
-class Steps:
-    """The page's event steps around the handlers: the server folder and upload limit are the page's."""
-
-    def __init__(self, root: Path, max_pixels: int) -> None:
-        self.root, self.max_pixels = root, max_pixels
-
-    @staticmethod
-    def cleared() -> list:
-        return [None, None, "", "", [], gr.update(value=None, interactive=False), ""]
-
-    def reset_view(self, state):  # at once, before the image is read: nothing of the previous one stays on screen
-        if state is not None:
-            state.replaced = True
-        return [Session(), None, "", gr.update(value=[]), ""] + self.cleared()
-
-    def load_image(self, path, model_name):
-        view = on_image(path, model_name, None, self.max_pixels)
-        return [view.session, view.editor, view.legend, view.classes, ""] + self.cleared()
-
-    def budget_left(self, state, model_name, text, seed_value):  # leaving the box applies a changed budget only
-        return on_budget(state, model_name, text, seed_value, force=False)
-
-    def change_model(self, state, model_name, ticks):
-        codec = shared(model_name)
-        if state is None or state.rgb is None:
-            return [gr.skip()] * 4
-        if state.afforded is not None:
-            state.overridden = True
-        if (codec.segmenter or "") in state.segmaps:  # the same segmentation: keep the painting
-            kept = [n for n in ticks or [] if n in selectable_names(codec)]
-            choices = class_choices(codec, segmentation_of(state, codec))
-            return gr.skip(), gr.skip(), gr.update(choices=choices, value=kept), gr.skip()
-        view = user_errors("segmenting the image")(image_view)(state, codec, ticks or [])
-        return view.editor, view.legend, view.classes, view.session
-
-    def override_ticks(self, state):
-        if state is not None and state.afforded is not None:
-            state.overridden = True
-
-    def apply_preset(self, state, name, model_name):
-        self.override_ticks(state)
-        return preset_classes(name, shared(model_name)) if name else gr.skip()
-
-    def recolour_brush(self, model_name):
-        colors = ["#{:02x}{:02x}{:02x}".format(*c) for c in brush_colors(shared(model_name))]
-        return gr.update(brush=gr.Brush(colors=colors, default_color=colors[0], color_mode="defaults"))
-
-    def compress(
-        self,
-        state,
-        model_name,
-        ticked,
-        painted,
-        seed_value,
-        budget_text,
-        request: gr.Request,
-        progress=gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
-    ):
-        view = on_compress(state, model_name, ticked, painted, seed_value, self.root, request, progress, budget_text)
-        if state.replaced:  # a new image came while this one was coded
-            return [gr.skip()] * len(RESULTS)
-        return (
-            view.slider,
-            view.mask,
-            view.stats,
-            PENDING,
-            [],
-            gr.update(value=view.download, interactive=True),
-            view.status,
-        )
-
-    @staticmethod
-    def compare(state):  # a generator: the table fills in row by row, while the image is still the same
-        rows = on_compare(state)
-        if rows is None:
-            yield gr.skip(), gr.skip()
-            return
-        for row in guarded(rows, "comparing with the classical codecs"):
-            if state.replaced:
-                yield gr.skip(), gr.skip()
-                return
-            yield row
-
-    def compress_endpoint(self, image, preserve, model, seed, max_bytes):
-        return user_errors("compressing")(api_compress)(
-            image, preserve, model, seed, max_bytes, self.root, self.max_pixels
-        )
-
-    def cleanup(self, request: gr.Request) -> None:
-        shutil.rmtree(session_dir(self.root, request), ignore_errors=True)
-
-
-Steps.compress_endpoint.__doc__ = api_compress.__doc__
-
-
 def _wire(app: gr.Blocks, page: dict, steps: Steps, cpu: dict) -> None:
     """Every event of the page, in the order a user meets them."""
     p = page
     results = [p[name] for name in RESULTS]
-    budget_inputs = [p["session"], p["model"], p["budget"], p["seed"]]
-    budget_outputs = [p["classes"], p["model"], p["budget_note"]]
-    image_outputs = [p["session"], p["editor"], p["legend"], p["classes"], p["budget_note"]] + results
-    p["image"].change(
-        steps.reset_view, [p["session"]], image_outputs, api_name="clear_result", queue=False, **PRIVATE
-    ).then(
-        steps.load_image,
-        [p["image"], p["model"]],
-        image_outputs,
-        api_name="load_image",
-        show_progress_on=[p["editor"]],
-        **cpu,
-        **PRIVATE,
-    ).then(
-        on_budget,
-        budget_inputs,
-        budget_outputs,
-        api_name="budget_for_image",
-        show_progress_on=[p["budget_note"]],
-        **cpu,
-        **PRIVATE,
-    )
-    # Progress shows on the note only: an overlay on the ticks would swallow the click that left the box.
-    p["budget"].submit(
-        on_budget,
-        budget_inputs,
-        budget_outputs,
-        api_name="apply_budget",
-        show_progress_on=[p["budget_note"]],
-        **cpu,
-        **PRIVATE,
-    )
-    p["budget"].blur(
-        steps.budget_left,
-        budget_inputs,
-        budget_outputs,
-        api_name="budget_on_leave",
-        show_progress_on=[p["budget_note"]],
-        **cpu,
-        **PRIVATE,
-    )
-    p["model"].input(
-        steps.change_model,
-        [p["session"], p["model"], p["classes"]],
-        [p["editor"], p["legend"], p["classes"], p["session"]],
-        api_name="change_model",
-        **cpu,
-        **PRIVATE,
-    )
-    p["model"].change(
-        steps.recolour_brush, [p["model"]], [p["editor"]], api_name="recolour_brush", queue=False, **PRIVATE
-    )
-    app.load(steps.recolour_brush, [p["model"]], [p["editor"]], api_name="initial_brush", queue=False, **PRIVATE)
-    p["preset"].input(
-        steps.apply_preset,
-        [p["session"], p["preset"], p["model"]],
-        [p["classes"]],
-        api_name="apply_preset",
-        queue=False,
-        **PRIVATE,
-    )
-    p["classes"].input(steps.override_ticks, [p["session"]], None, api_name="override_ticks", queue=False, **PRIVATE)
+    _wire_image_and_budget(page, steps, cpu, results)
+    _wire_choices(app, page, steps, cpu)
     _wire_compress(page, steps, cpu, results)
     p["api_button"].click(
         steps.compress_endpoint,
@@ -370,6 +195,49 @@ def _wire(app: gr.Blocks, page: dict, steps: Steps, cpu: dict) -> None:
         on_decode, [p["upload"]], [p["decoded"]], api_name="decode", **cpu
     )
     app.unload(steps.cleanup)
+
+
+def _wire_image_and_budget(page: dict, steps: Steps, cpu: dict, results: list) -> None:
+    """A new image clears the old result, is segmented, then shown what the budget affords; the budget box."""
+    p = page
+    budget_inputs = [p["session"], p["model"], p["budget"], p["seed"]]
+    budget_outputs = [p["classes"], p["model"], p["budget_note"]]
+    image_outputs = [p["session"], p["editor"], p["legend"], p["classes"], p["budget_note"]] + results
+    # Progress shows on the note only: an overlay on the ticks would swallow the click that left the box.
+    on_note = {"show_progress_on": [p["budget_note"]], **cpu, **PRIVATE}
+    p["image"].change(
+        steps.reset_view, [p["session"]], image_outputs, api_name="clear_result", queue=False, **PRIVATE
+    ).then(
+        steps.load_image,
+        [p["image"], p["model"]],
+        image_outputs,
+        api_name="load_image",
+        show_progress_on=[p["editor"]],
+        **cpu,
+        **PRIVATE,
+    ).then(on_budget, budget_inputs, budget_outputs, api_name="budget_for_image", **on_note)
+    p["budget"].submit(on_budget, budget_inputs, budget_outputs, api_name="apply_budget", **on_note)
+    p["budget"].blur(steps.budget_left, budget_inputs, budget_outputs, api_name="budget_on_leave", **on_note)
+
+
+def _wire_choices(app: gr.Blocks, page: dict, steps: Steps, cpu: dict) -> None:
+    """Model, preset and class ticks: what to preserve, and the brush colours of the model's classes."""
+    p = page
+    p["model"].input(
+        steps.change_model,
+        [p["session"], p["model"], p["classes"]],
+        [p["editor"], p["legend"], p["classes"], p["session"]],
+        api_name="change_model",
+        **cpu,
+        **PRIVATE,
+    )
+    brush = {"queue": False, **PRIVATE}
+    p["model"].change(steps.recolour_brush, [p["model"]], [p["editor"]], api_name="recolour_brush", **brush)
+    app.load(steps.recolour_brush, [p["model"]], [p["editor"]], api_name="initial_brush", **brush)
+    p["preset"].input(
+        steps.apply_preset, [p["session"], p["preset"], p["model"]], [p["classes"]], api_name="apply_preset", **brush
+    )
+    p["classes"].input(steps.override_ticks, [p["session"]], None, api_name="override_ticks", **brush)
 
 
 def _wire_compress(page: dict, steps: Steps, cpu: dict, results: list) -> None:

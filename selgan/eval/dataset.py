@@ -16,7 +16,8 @@ from selgan.api import Codec, shared
 from selgan.baselines import baseline_names, get_baseline
 from selgan.datasets import LAYOUTS, Pair, read_frame, unlabelled_pairs
 from selgan.errors import SelganError
-from selgan.eval.evaluate import Sample, format_value, quality_sweep, run_eval, write_report
+from selgan.eval.evaluate import Sample, quality_sweep, run_eval
+from selgan.eval.report import format_value, write_report
 from selgan.labels.vocab import get_mapping
 from selgan.segment import get_segmenter
 from selgan.segment.labelfile import check_labels, label_file_in

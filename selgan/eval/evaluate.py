@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -289,107 +286,6 @@ def summarise(rows: list[dict]) -> list[dict]:
         entry["periodic_by_class"] = periodic
         summary.append(entry)
     return summary
-
-
-def write_report(out: Path, rows: list[dict], summary: list[dict], title: str) -> Path:
-    """per_image.csv, per_image.json, summary.json and summary.md in out/."""
-    out.mkdir(parents=True, exist_ok=True)
-    keys = ["image", "codec"] + sorted({k for r in rows for k in r} - {"image", "codec"})
-    with (out / "per_image.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=keys)
-        writer.writeheader()
-        # The per-class window sums are nested: one JSON cell.
-        writer.writerows({k: json.dumps(v) if isinstance(v, dict) else v for k, v in row.items()} for row in rows)
-    (out / "per_image.json").write_text(json.dumps(rows, indent=1))
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    columns = [
-        "codec",
-        "fits",
-        "bpp",
-        "psnr",
-        "psnr_lowfreq",
-        "msssim",
-        "psnr_preserved",
-        "psnr_synthesised",
-        "miou_gt",
-        "miou_gt_synthesised",
-        "miou_self",
-        "periodic",
-        "kid",
-        "fid",
-    ]
-    with_lpips = any(entry.get("lpips") is not None for entry in summary)
-    if with_lpips:
-        columns.insert(columns.index("kid"), "lpips")
-    lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for entry in summary:
-        cells = [format_value(entry.get(c)) for c in columns]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Means over the images where a codec fitted the byte budget (selgan's own file size);",
-        "a baseline that cannot produce a file that small is counted as not fitting, not dropped.",
-        "KID/FID: Inception features of 128 px patches (256 px for large images) of the fitted images;",
-        "FID over few patches is biased upwards, compare it between rows only. "
-        + (
-            "LPIPS: the lpips package (AlexNet, v0.1), whole images."
-            if with_lpips
-            else "LPIPS is not reported: its AlexNet backbone is not in torch's cache here (it is computed when it is)."
-        ),
-    ]
-    lines += _periodic_lines(summary)
-    selgan = next((e for e in summary if e["codec"] == "selgan" and e.get("global_ref_bytes")), None)
-    if selgan is not None:
-        lines += [
-            "",
-            f"Against the global reference model on the same images: selgan's files are "
-            f"{selgan['bytes'] / selgan['global_ref_bytes']:.2f}× its size ({selgan['bytes']:.0f} B vs "
-            f"{selgan['global_ref_bytes']:.0f} B); PSNR inside the preserved regions "
-            f"{selgan['psnr_preserved']:.2f} dB vs {selgan['global_ref_psnr_preserved']:.2f} dB.",
-        ]
-        if selgan.get("global_ref_miou_gt_synthesised") is not None:
-            lines[-1] += (
-                f" Inside the synthesised regions the segmenter's mIoU against ground truth is "
-                f"{selgan['miou_gt_synthesised']:.4f} on selgan's files and "
-                f"{selgan['global_ref_miou_gt_synthesised']:.4f} on the reference's."
-            )
-    (out / "summary.md").write_text("\n".join(lines) + "\n")
-    return out / "summary.md"
-
-
-def _periodic_lines(summary: list[dict]) -> list[str]:
-    """The periodic-artefact ratio per class (reconstruction's mean window score over the original's)."""
-    classes = sorted({name for e in summary for name in (e.get("periodic_by_class") or {})} - {"all"})
-    if not classes:
-        return []
-    lines = [
-        "",
-        "Periodic-artefact ratio (`periodic`): 64×64 luminance windows wholly inside one class, in the synthesised",
-        "region (the whole image for global files); each window's largest power-spectrum peak over the median of",
-        "its frequency ring (selgan.metrics.periodic_peaks), geometric mean over windows, reconstruction over",
-        "original:",
-        "1 = as aperiodic as the photo. Per class (windows):",
-        "",
-        "| codec | " + " | ".join(classes) + " |",
-        "|---|" + "---|" * len(classes),
-    ]
-    for entry in summary:
-        by_class = entry.get("periodic_by_class") or {}
-        if by_class:
-            cells = [
-                f"{by_class[c]['ratio']:.2f} ({by_class[c]['windows']})" if c in by_class else "—" for c in classes
-            ]
-            lines.append(f"| {entry['codec']} | " + " | ".join(cells) + " |")
-    return lines
-
-
-def format_value(value) -> str:
-    """A table cell: '—' for none, 4 decimals below 1, else 2."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:.2f}"
-    return str(value)
 
 
 def quality_sweep(
