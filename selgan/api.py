@@ -12,14 +12,14 @@ from PIL import Image
 
 from selgan.bitstream import Bitstream
 from selgan.budget import Rung, budget_bytes, choose
-from selgan.codec import LATENT_STRIDE, CodecNetwork
-from selgan.codec.network import Analysis, padded_shape
+from selgan.codec import CodecNetwork
+from selgan.codec.network import Analysis
 from selgan.errors import BitstreamError, BudgetError, ImageError, ModelNotFoundError
 from selgan.imageio import ImageLike, load_mask, load_rgb
 from selgan.labels.vocab import Vocabulary
 from selgan.segment import SegMap, get_segmenter
 from selgan.segment.labelfile import check_labels, read_label_png
-from selgan.select import PreserveSet, class_order, painted_latent_mask, parse_preserve, resolve_classes
+from selgan.select import PreserveSet, class_order, parse_preserve, resolve_classes
 
 LabelsLike = SegMap | str | os.PathLike | np.ndarray | Image.Image
 
@@ -100,12 +100,9 @@ class Codec:
             raise ImageError(
                 f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…"
             )
-        latent_grid = padded_shape(*rgb.shape[:2])
         latent_mask = None
-        if mask is not None:
-            latent_mask = painted_latent_mask(load_mask(mask), size, latent_grid, LATENT_STRIDE)
-        elif chosen.nothing:  # no cell coded: a mask of none, so the file is selective with only the label map
-            latent_mask = np.zeros((latent_grid[0] // LATENT_STRIDE, latent_grid[1] // LATENT_STRIDE), dtype=bool)
+        if mask is not None or chosen.nothing:  # "nothing": an empty painted mask, the label map only
+            latent_mask = self.model.painted_cells(None if mask is None else load_mask(mask), *rgb.shape[:2])
         coded = self.model.compress(rgb, label_map, None if chosen.whole else chosen.classes, latent_mask, seed)
         return Bitstream.of(coded, self.model_id, self.weights_hash)
 
@@ -215,8 +212,7 @@ class Codec:
         bitstream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
         self.check_identity(bitstream)
         _, coded = self.model.decode_side_info(bitstream)
-        cells = np.repeat(np.repeat(coded, LATENT_STRIDE, axis=0), LATENT_STRIDE, axis=1)
-        return cells[: bitstream.height, : bitstream.width]
+        return self.model.cells_to_pixels(coded, bitstream.height, bitstream.width)
 
     def _auto_labels(self, rgb: np.ndarray) -> np.ndarray | None:
         if self.segmenter is None:

@@ -94,22 +94,6 @@ def class_order(names: Iterable[str | int], vocab: Vocabulary) -> list[int]:
     return ids
 
 
-def painted_latent_mask(mask: np.ndarray, size: tuple[int, int], padded: tuple[int, int], stride: int) -> np.ndarray:
-    """Full-resolution boolean mask (H,W) of an image of (w, h) size -> latent cells touched by any painted pixel.
-
-    padded is the (H, W) the codec works at; the result is (H/stride, W/stride).
-    """
-    mask = np.asarray(mask)
-    if mask.ndim == 3:
-        mask = mask.max(axis=2)
-    if (mask.shape[1], mask.shape[0]) != tuple(size):
-        raise ImageError(f"mask is {mask.shape[1]}×{mask.shape[0]} but the image is {size[0]}×{size[1]}")
-    canvas = np.zeros(padded, bool)
-    canvas[: mask.shape[0], : mask.shape[1]] = mask > 0
-    h, w = padded[0] // stride, padded[1] // stride
-    return canvas.reshape(h, stride, w, stride).any(axis=(1, 3))
-
-
 def pixel_preserve_mask(
     labels: np.ndarray, class_ids: Iterable[int], add: np.ndarray | None = None, remove: np.ndarray | None = None
 ) -> np.ndarray:
@@ -126,7 +110,6 @@ __all__ = [
     "KEYWORDS",
     "PreserveSet",
     "class_order",
-    "painted_latent_mask",
     "parse_preserve",
     "pixel_preserve_mask",
     "resolve_classes",

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from selgan.errors import UnknownClassError
-from selgan.labels.cells import class_latent_mask
+from selgan.labels.cells import class_latent_mask, painted_latent_mask
 from selgan.labels.vocab import CAMVID
-from selgan.select import painted_latent_mask, resolve_classes
+from selgan.select import resolve_classes
 
 
 def test_names_are_case_insensitive_with_synonyms():

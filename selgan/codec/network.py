@@ -20,7 +20,7 @@ from selgan.codec.encoder import Encoder
 from selgan.codec.quantizer import Quantizer
 from selgan.entropy import LabelMapModel, LatentContextModel, MaskModel
 from selgan.errors import BitstreamError
-from selgan.labels.cells import class_latent_mask, random_latent_masks
+from selgan.labels.cells import class_latent_mask, painted_latent_mask, random_latent_masks
 from selgan.labels.resample import downsample_labels, downsample_labels_np, one_hot_labels, pad_to_shape
 from selgan.labels.vocab import Vocabulary
 
@@ -237,6 +237,21 @@ class CodecNetwork(nn.Module):
                 pixels = ((crop.permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
                 out[y0 * LATENT_STRIDE : y1 * LATENT_STRIDE, x0 * LATENT_STRIDE : x1 * LATENT_STRIDE] = pixels
         return out
+
+    @staticmethod
+    def painted_cells(mask: np.ndarray | None, height: int, width: int) -> np.ndarray:
+        """The latent cells of an image of height×width that a painted pixel mask (H×W, nonzero = keep)
+        touches; None paints nothing (every cell synthesised)."""
+        padded = padded_shape(height, width)
+        if mask is None:
+            return np.zeros((padded[0] // LATENT_STRIDE, padded[1] // LATENT_STRIDE), dtype=bool)
+        return painted_latent_mask(mask, (width, height), padded, LATENT_STRIDE)
+
+    @staticmethod
+    def cells_to_pixels(coded: np.ndarray, height: int, width: int) -> np.ndarray:
+        """A latent-cell mask as the height×width pixel mask it covers."""
+        cells = np.repeat(np.repeat(coded, LATENT_STRIDE, axis=0), LATENT_STRIDE, axis=1)
+        return cells[:height, :width]
 
     def decode_side_info(self, coded_image: CodedImage) -> tuple[np.ndarray, np.ndarray]:
         """Stored label map and latent mask, decoded from the file's own streams."""

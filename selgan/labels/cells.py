@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from selgan.errors import ImageError
+
 
 def class_latent_mask(labels_coarse: np.ndarray, class_ids: tuple[int, ...], ratio: int) -> np.ndarray:
     """Latent cell is preserved when any label cell it covers is a preserved class.
@@ -62,3 +64,19 @@ def _random_box(h: int, w: int, generator: torch.Generator | None) -> torch.Tens
     mask = torch.zeros(h, w)
     mask[top : top + box_h, left : left + box_w] = 1
     return mask
+
+
+def painted_latent_mask(mask: np.ndarray, size: tuple[int, int], padded: tuple[int, int], stride: int) -> np.ndarray:
+    """Full-resolution boolean mask (H,W) of an image of (w, h) size -> latent cells touched by any painted pixel.
+
+    padded is the (H, W) the codec works at; the result is (H/stride, W/stride).
+    """
+    mask = np.asarray(mask)
+    if mask.ndim == 3:
+        mask = mask.max(axis=2)
+    if (mask.shape[1], mask.shape[0]) != tuple(size):
+        raise ImageError(f"mask is {mask.shape[1]}×{mask.shape[0]} but the image is {size[0]}×{size[1]}")
+    canvas = np.zeros(padded, bool)
+    canvas[: mask.shape[0], : mask.shape[1]] = mask > 0
+    h, w = padded[0] // stride, padded[1] // stride
+    return canvas.reshape(h, stride, w, stride).any(axis=(1, 3))
