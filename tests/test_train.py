@@ -316,3 +316,41 @@ def test_discriminators_side_by_side_train_and_resume(camvid, tmp_path):
     with pytest.warns(UserWarning, match="overrides are ignored"):
         run(camvid, tmp_path / "d", resume=True)
     assert records(tmp_path / "d")[-1]["step"] == 4
+
+
+@pytest.mark.slow  # a training loop
+def test_a_continuation_keeps_its_discriminator_and_snapshots_steps(camvid, tmp_path):
+    from selgan.train.checkpoint import load_discriminator, save_discriminator
+
+    kind = ["disc.kind=patch+fourier", "disc.fourier_window=32", "disc.fourier_width=4", "optim.warmup_steps=0"]
+    run(camvid, tmp_path / "a", "optim.steps=2", "run.snapshot_every=1", *kind)
+    assert sorted(p.name for p in (tmp_path / "a" / "snaps").iterdir()) == ["000001.pt", "000002.pt"]
+    snap = torch.load(tmp_path / "a" / "snaps" / "000002.pt", weights_only=True)
+    assert snap["step"] == 2 and all(v.dtype != torch.float32 for v in snap["model"].values())
+    save_discriminator(tmp_path / "a" / "checkpoint.pt", tmp_path / "disc.safetensors")
+    weights, disc, step = load_discriminator(tmp_path / "disc.safetensors")
+    assert disc["kind"] == "patch+fourier" and step == 2
+    out = tmp_path / "b"
+    train_main(
+        SMOKE,
+        out,
+        [f"data.root={camvid}", "run.threads=1", "optim.steps=2", *kind],
+        False,
+        float("inf"),
+        init=tmp_path / "a" / "checkpoint.pt",
+        init_discriminator=tmp_path / "disc.safetensors",
+    )
+    # --init keeps the source's step (2 of 2): no step runs, so the saved discriminator is the loaded one.
+    continued = torch.load(out / "checkpoint.pt", weights_only=True)["discriminator"]
+    assert continued.keys() == weights.keys()
+    assert all(torch.equal(continued[k].float(), weights[k]) for k in weights)
+    with pytest.raises(SelganError, match="not disc.kind"):
+        train_main(
+            SMOKE,
+            tmp_path / "c",
+            [f"data.root={camvid}", "run.threads=1", "optim.steps=1"],
+            False,
+            float("inf"),
+            init=tmp_path / "a" / "checkpoint.pt",
+            init_discriminator=tmp_path / "disc.safetensors",
+        )

@@ -20,6 +20,12 @@ def _add_train(sub) -> None:
         help="start from another run's checkpoint (codec weights and step), "
         "or from shipped weights: a .safetensors file or a model name (step 0, new discriminator)",
     )
+    p.add_argument(
+        "--init-discriminator",
+        type=Path,
+        help="with --init: the trained discriminator of a run (python -m selgan.train.checkpoint discriminator "
+        "CHECKPOINT OUT.safetensors), so that a continuation keeps its adversary",
+    )
     p.add_argument("--minutes", type=float, default=float("inf"), help="stop (and checkpoint) after this wall time")
     p.set_defaults(run=_train)
 
@@ -124,7 +130,9 @@ def _train(args: argparse.Namespace) -> int:
     if args.config and "=" in args.config:  # only overrides were given
         args.overrides.insert(0, args.config)
         args.config = None
-    return train_main(args.config, args.out, args.overrides, args.resume, args.minutes, args.init)
+    return train_main(
+        args.config, args.out, args.overrides, args.resume, args.minutes, args.init, args.init_discriminator
+    )
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -75,9 +75,52 @@ def slim_checkpoint(source: str | Path, target: str | Path) -> None:
     save_checkpoint(target, slim)
 
 
+def is_frozen(key: str) -> bool:
+    """A discriminator entry loaded from pretrained files and never trained (the ImageNet features)."""
+    return f".{key}".find(".features.") >= 0
+
+
+def save_discriminator(source: str | Path, target: str | Path) -> None:
+    """The trained part of a run's discriminator (heads, PatchGAN, critic; not the frozen ImageNet features) in
+    fp16 safetensors, with the discriminator config and step: with the shipped codec weights, what a run on
+    another machine needs to continue (`selgan train --init MODEL --init-discriminator FILE`)."""
+    import json
+
+    from safetensors.torch import save_file
+
+    state = load_checkpoint(source)
+    heads = {
+        k: (v.half() if v.is_floating_point() else v).contiguous()
+        for k, v in state["discriminator"].items()
+        if not is_frozen(k)
+    }
+    meta = {"disc": json.dumps(state["config"]["disc"]), "step": str(state["step"])}
+    save_file(heads, str(target), metadata=meta)
+
+
+def load_discriminator(path: str | Path) -> tuple[dict[str, torch.Tensor], dict, int]:
+    """(weights, disc config as saved, step) of a file written by save_discriminator."""
+    import json
+
+    from safetensors import safe_open
+
+    from selgan.errors import SelganError
+
+    try:
+        with safe_open(str(path), "pt") as handle:
+            meta = handle.metadata() or {}
+            weights = {k: handle.get_tensor(k).float() for k in handle.keys()}
+    except Exception as exc:  # missing, torn or foreign files fail in several ways
+        raise SelganError(f"{path}: not a discriminator file ({exc.__class__.__name__}: {exc})") from None
+    if "disc" not in meta:
+        raise SelganError(f"{path}: not a discriminator file written by save_discriminator (no config)")
+    return weights, json.loads(meta["disc"]), int(meta.get("step", 0))
+
+
 if __name__ == "__main__":
     import sys
 
-    if len(sys.argv) != 4 or sys.argv[1] != "slim":
-        sys.exit("usage: python -m selgan.train.checkpoint slim CHECKPOINT OUT.pt")
-    slim_checkpoint(sys.argv[2], sys.argv[3])
+    usage = "usage: python -m selgan.train.checkpoint slim|discriminator CHECKPOINT OUT"
+    if len(sys.argv) != 4 or sys.argv[1] not in ("slim", "discriminator"):
+        sys.exit(usage)
+    (slim_checkpoint if sys.argv[1] == "slim" else save_discriminator)(sys.argv[2], sys.argv[3])

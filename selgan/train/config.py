@@ -82,6 +82,7 @@ class RunConfig:
     eval_every: int = 1000
     eval_images: int = 4
     checkpoint_minutes: float = 5.0
+    snapshot_every: int = 0  # also keep snaps/STEP.pt (EMA weights, fp16) every this many steps, for choosing; 0 = off
     threads: int = 0  # 0 = torch's default
 
 

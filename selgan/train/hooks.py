@@ -144,6 +144,27 @@ class EvalHook(Hook):
         }
 
 
+class SnapshotHook(Hook):
+    """Every `every` steps, snaps/STEP.pt: the weights evaluation and export use (EMA, fp16), the config and
+    the step; candidates for choosing a checkpoint on held-apart frames (benchmarks/select_checkpoint.py)."""
+
+    def __init__(self, folder: Path, every: int, config: dict) -> None:
+        self.folder, self.every, self.config = folder, every, config
+
+    def after_step(self, trainer: Trainer, terms: dict[str, float]) -> None:
+        if trainer.step % self.every == 0:
+            weights = trainer.eval_codec.state_dict()
+            save_checkpoint(
+                self.folder / f"{trainer.step:06d}.pt",
+                {
+                    "model": {k: v.half() if v.is_floating_point() else v for k, v in weights.items()},
+                    "config": self.config,
+                    "codec_config": self.config["model"],
+                    "step": trainer.step,
+                },
+            )
+
+
 class CheckpointHook(Hook):
     """Atomic checkpoints every `minutes` and at the end; holds the resolved config for resume and export."""
 

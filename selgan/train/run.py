@@ -29,7 +29,7 @@ from selgan.gan.perceptual import build_perceptual_loss
 from selgan.gan.projected import ProjectedDiscriminator
 from selgan.labels.vocab import get_mapping
 from selgan.registry import Registry
-from selgan.train.checkpoint import load_checkpoint, set_rng_state
+from selgan.train.checkpoint import load_checkpoint, load_discriminator, set_rng_state
 from selgan.train.config import (
     DiscriminatorConfig,
     TrainConfig,
@@ -39,7 +39,7 @@ from selgan.train.config import (
 )
 from selgan.train.data import PairDataset
 from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
-from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, TimeLimitHook
+from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, LoggingHook, SnapshotHook, TimeLimitHook
 from selgan.train.objective import CodecObjective
 from selgan.train.precision import amp_dtype
 from selgan.train.trainer import Hook, Trainer
@@ -182,8 +182,8 @@ def build_hooks(
     cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float, val: PairDataset, side_labels: list[np.ndarray]
 ) -> list[Hook]:
     """Order: learning rate before the step; after it, the time limit (sets a flag only), logging (so a
-    failing evaluation still leaves the step's numbers), evaluation, and last the checkpoint, which
-    then holds everything the step changed. Only rank 0 logs, evaluates and saves."""
+    failing evaluation still leaves the step's numbers), evaluation, snapshots, and last the checkpoint,
+    which then holds everything the step changed. Only rank 0 logs, evaluates and saves."""
     hooks: list[Hook] = [LearningRateHook(cfg.optim.lr, cfg.optim.lr_disc, cfg.optim.lr_decay_start)]
     if math.isfinite(minutes):
         hooks.append(TimeLimitHook(minutes))
@@ -192,8 +192,10 @@ def build_hooks(
         hooks += [
             logger,
             EvalHook(val, cfg.run.eval_every, cfg.run.eval_images, logger, side_labels),
-            CheckpointHook(out / "checkpoint.pt", cfg.run.checkpoint_minutes, train_config_to_dict(cfg)),
         ]
+        if cfg.run.snapshot_every:
+            hooks.append(SnapshotHook(out / "snaps", cfg.run.snapshot_every, train_config_to_dict(cfg)))
+        hooks.append(CheckpointHook(out / "checkpoint.pt", cfg.run.checkpoint_minutes, train_config_to_dict(cfg)))
     return hooks
 
 
@@ -245,10 +247,17 @@ def load_init_source(source: Path | str) -> dict:
 
 
 def train_main(
-    config: str | None, out: Path, overrides: list[str], resume: bool, minutes: float, init: Path | str | None = None
+    config: str | None,
+    out: Path,
+    overrides: list[str],
+    resume: bool,
+    minutes: float,
+    init: Path | str | None = None,
+    init_discriminator: Path | None = None,
 ) -> int:
     """Run (or continue, with resume) a training run in `out`; `init` starts from another run's codec weights and step,
-    or from shipped weights (load_init_source)."""
+    or from shipped weights (load_init_source); `init_discriminator` adds the trained discriminator of a run
+    (checkpoint.save_discriminator) so that a continuation on another machine does not start its adversary anew."""
     dist = init_distributed()
     try:
         ckpt = out / "checkpoint.pt"
@@ -272,6 +281,14 @@ def train_main(
             trainer.load_state_dict(state)
             if source == ckpt:
                 set_rng_state(state["rng"])  # after building, which seeds: masks and noise continue exactly
+        if init_discriminator is not None and source != ckpt:
+            weights, saved_disc, _ = load_discriminator(init_discriminator)
+            if saved_disc.get("kind") != cfg.disc.kind:
+                raise SelganError(
+                    f"{init_discriminator} holds a {saved_disc.get('kind')!r} discriminator, not disc.kind "
+                    f"{cfg.disc.kind!r}"
+                )
+            trainer.load_discriminator_heads(weights)
         trainer.train()
     finally:
         shutdown_distributed()

@@ -203,6 +203,17 @@ class Trainer:
             state["ema"] = self.ema.state_dict()
         return state
 
+    def load_discriminator_heads(self, weights: dict[str, torch.Tensor]) -> None:
+        """Load a discriminator's trained part (save_discriminator); its frozen features stay as built."""
+        from selgan.errors import SelganError
+        from selgan.train.checkpoint import is_frozen
+
+        own = {k for k in self.discriminator.state_dict() if not is_frozen(k)}
+        if set(weights) != own:
+            missing, extra = sorted(own - set(weights))[:3], sorted(set(weights) - own)[:3]
+            raise SelganError(f"the discriminator file does not fit disc.kind (missing {missing}, unknown {extra})")
+        self.discriminator.load_state_dict(weights, strict=False)
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Inverse of state_dict; a warm-up checkpoint (codec only) starts a new discriminator."""
         self.codec.load_state_dict(state["model"])
