@@ -167,15 +167,8 @@ def poly_factor(step: int, total: int, power: float = 0.9, warmup: int = 200) ->
     return max(0.0, 1 - (step - warmup) / max(1, total - warmup)) ** power
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.backends.cudnn.benchmark = True
-    device = torch.device(args.device)
-    out = Path(args.out).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(args.seed)
+def build_model(args: argparse.Namespace, device: torch.device) -> tuple[torch.nn.Module, SegNetConfig]:
+    """A new network over the ImageNet encoder, or one from --init (optionally with a refinement head added)."""
     if args.init is None:
         cfg = SegNetConfig(
             arch=args.arch,
@@ -192,16 +185,18 @@ def main(argv: list[str] | None = None) -> None:
         load_network_state(model, network_state(args.init))
     # channels_last: convolutions run faster on CPU (oneDNN; bf16 1.4x on a CPU with native bf16, fp32 1.2x on
     # an AVX2 one) and on tensor cores.
-    model = model.to(device, memory_format=torch.channels_last)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    mapping = get_mapping(args.label_vocab, CAMVID.name)
+    return model.to(device, memory_format=torch.channels_last), cfg
+
+
+def build_loader(args: argparse.Namespace, device: torch.device) -> tuple[PairDataset, DataLoader]:
+    """Training crops with scale, flips, photometric and camera degradations; labels mapped to CamVid's."""
     train = PairDataset(
         LAYOUTS[args.layout](args.data, "train"),
         crop=args.crop,
         flip=True,
         scale_range=(0.5, 2.0),
         pad_label=IGNORE,
-        label_mapping=mapping,
+        label_mapping=get_mapping(args.label_vocab, CAMVID.name),
         seed=args.seed,
         photometric=1.0,
         degrade=True,
@@ -215,82 +210,119 @@ def main(argv: list[str] | None = None) -> None:
         generator=torch.Generator().manual_seed(args.seed),
         pin_memory=device.type == "cuda",
     )
-    weights = class_weights(train).to(device)
-    step, total = 0, args.steps
-    ckpt = out / "checkpoint.pt"
-    if ckpt.exists():
-        state = load_checkpoint(ckpt)
-        set_rng_state(state["rng"])
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, total = state["step"], state["total_steps"]
-        print(f"resumed at step {step} of {total}", flush=True)
-    log = (out / "log.jsonl").open("a")
-    start = last_save = last_snapshot = time.time()
-    autocast_dtype = amp_dtype(args.amp, device)
-    print(f"autocast: {autocast_dtype or 'off (fp32)'}", flush=True)
-    amp = dict(device_type=device.type, dtype=autocast_dtype or torch.float32, enabled=autocast_dtype is not None)
+    return train, loader
 
-    def save(path: Path, weights_only: bool = False) -> None:
-        state = {
-            "model": {
-                k: (v.half() if v.is_floating_point() and "running" not in k else v).cpu()
-                for k, v in model.state_dict().items()
+
+class SegmenterRun:
+    """One run's state (network, optimiser, step, schedule length) and how it is saved and resumed."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.device = torch.device(args.device)
+        self.out = Path(args.out).expanduser()
+        self.out.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(args.seed)
+        self.model, self.cfg = build_model(args, self.device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=args.lr, weight_decay=1e-4)
+        self.train, self.loader = build_loader(args, self.device)
+        self.weights = class_weights(self.train).to(self.device)
+        self.step, self.total = 0, args.steps
+        self.start = time.time()
+        autocast_dtype = amp_dtype(args.amp, self.device)
+        print(f"autocast: {autocast_dtype or 'off (fp32)'}", flush=True)
+        self.amp = dict(
+            device_type=self.device.type, dtype=autocast_dtype or torch.float32, enabled=autocast_dtype is not None
+        )
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    def resume(self) -> None:
+        """Continue exactly from the run's checkpoint, if there is one."""
+        if self.checkpoint.exists():
+            state = load_checkpoint(self.checkpoint)
+            set_rng_state(state["rng"])
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.step, self.total = state["step"], state["total_steps"]
+            print(f"resumed at step {self.step} of {self.total}", flush=True)
+
+    def save(self, path: Path, weights_only: bool = False) -> None:
+        """The resumable checkpoint, or (weights_only) an fp16 snapshot of the network for export."""
+        weights = self.model.state_dict()
+        if weights_only:
+            weights = {
+                k: (v.half() if v.is_floating_point() and "running" not in k else v).cpu() for k, v in weights.items()
             }
-            if weights_only
-            else model.state_dict(),
-            "step": step,
-            "total_steps": total,
-            "config": cfg.to_json_dict(),
-        }
+        state = {"model": weights, "step": self.step, "total_steps": self.total, "config": self.cfg.to_json_dict()}
         if not weights_only:
-            state["optimizer"] = optimizer.state_dict()
+            state["optimizer"] = self.optimizer.state_dict()
         save_checkpoint(path, state)
 
-    elapsed = lambda: (time.time() - start) / 60  # noqa: E731
-    model.train()
-    while step < total and elapsed() < args.minutes:
-        train.set_epoch(step // len(loader))
-        for x, labels in loader:
-            for group in optimizer.param_groups:
-                group["lr"] = args.lr * poly_factor(step, total)
-            x = x.to(device, non_blocking=True, memory_format=torch.channels_last)
-            labels = labels.to(device, non_blocking=True)
-            with torch.autocast(**amp):
-                logits = model(normalize(x))
-            loss = ohem_cross_entropy(logits.float(), labels, weights)
-            if args.lovasz:
-                loss = loss + args.lovasz * sampled_lovasz(logits.float(), labels, args.lovasz_pixels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step += 1
-            if step == 50 and args.fit_minutes and math.isfinite(args.minutes):
-                rate = step / max(time.time() - start, 1e-6)
-                # Better to end early than to stop undecayed, hence a share of the time left.
-                total = min(total, int(step + rate * (args.minutes * 60 - (time.time() - start)) * args.fit_share))
-                print(f"{rate:.2f} steps/s: the schedule ends at step {total}", flush=True)
-            if step % 50 == 0:
-                record = {
-                    "step": step,
-                    "total_steps": total,
-                    "loss": loss.item(),
-                    "lr": optimizer.param_groups[0]["lr"],
-                    "minutes": elapsed(),
-                }
+    def minutes(self) -> float:
+        return (time.time() - self.start) / 60
+
+    def train_step(self, x: torch.Tensor, labels: torch.Tensor) -> float:
+        """One optimiser step on a batch; the loss."""
+        args = self.args
+        for group in self.optimizer.param_groups:
+            group["lr"] = args.lr * poly_factor(self.step, self.total)
+        x = x.to(self.device, non_blocking=True, memory_format=torch.channels_last)
+        labels = labels.to(self.device, non_blocking=True)
+        with torch.autocast(**self.amp):
+            logits = self.model(normalize(x))
+        loss = ohem_cross_entropy(logits.float(), labels, self.weights)
+        if args.lovasz:
+            loss = loss + args.lovasz * sampled_lovasz(logits.float(), labels, args.lovasz_pixels)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.step += 1
+        return loss.item()
+
+    def fit_schedule(self) -> None:
+        """With --fit-minutes, after 50 steps: end the schedule where the time limit will end the run."""
+        args = self.args
+        if self.step == 50 and args.fit_minutes and math.isfinite(args.minutes):
+            rate = self.step / max(time.time() - self.start, 1e-6)
+            # Better to end early than to stop undecayed, hence a share of the time left.
+            left = args.minutes * 60 - (time.time() - self.start)
+            self.total = min(self.total, int(self.step + rate * left * args.fit_share))
+            print(f"{rate:.2f} steps/s: the schedule ends at step {self.total}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.backends.cudnn.benchmark = True
+    run = SegmenterRun(args)
+    run.resume()
+    log = (run.out / "log.jsonl").open("a")
+    last_save = last_snapshot = time.time()
+    run.model.train()
+    while run.step < run.total and run.minutes() < args.minutes:
+        run.train.set_epoch(run.step // len(run.loader))
+        for x, labels in run.loader:
+            loss = run.train_step(x, labels)
+            run.fit_schedule()
+            if run.step % 50 == 0:
+                lr = run.optimizer.param_groups[0]["lr"]
+                record = {"step": run.step, "total_steps": run.total, "loss": loss, "lr": lr, "minutes": run.minutes()}
                 log.write(json.dumps(record) + "\n")
                 log.flush()
             if time.time() - last_save > 300:
-                save(ckpt)
+                run.save(run.checkpoint)
                 last_save = time.time()
             if time.time() - last_snapshot > args.snapshot_minutes * 60:
-                save(out / f"weights_step{step}.pt", weights_only=True)
+                run.save(run.out / f"weights_step{run.step}.pt", weights_only=True)
                 last_snapshot = time.time()
-            if step >= total or elapsed() >= args.minutes:
+            if run.step >= run.total or run.minutes() >= args.minutes:
                 break
-    save(ckpt)
-    save(out / f"weights_step{step}.pt", weights_only=True)
-    print(f"stopped at step {step} of {total} after {elapsed():.1f} min", flush=True)
+    run.save(run.checkpoint)
+    run.save(run.out / f"weights_step{run.step}.pt", weights_only=True)
+    print(f"stopped at step {run.step} of {run.total} after {run.minutes():.1f} min", flush=True)
 
 
 if __name__ == "__main__":
