@@ -32,6 +32,7 @@ from selgan.registry import Registry
 from selgan.train.checkpoint import load_checkpoint, load_discriminator, set_rng_state
 from selgan.train.config import (
     DiscriminatorConfig,
+    LossConfig,
     TrainConfig,
     load_train_config,
     train_config_from_dict,
@@ -85,22 +86,7 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
     )
     features = FeaturePyramid() if wants_features else None
     disc = build_discriminator(cfg.disc, model.vocab.num_classes, features).to(dist.device)
-    perceptual = build_perceptual_loss(loss.perceptual, features) if loss.perceptual_weight else None
-    objective = CodecObjective(
-        loss.distortion,
-        loss.distortion_weight,
-        loss.synth_distortion_weight,
-        loss.msssim_weight,
-        perceptual,
-        loss.perceptual_weight,
-        loss.perceptual_synth_weight,
-        loss.lowfreq_weight,
-        loss.lowfreq_factor,
-        loss.gan,
-        loss.gan_weight,
-        loss.feature_matching_weight,
-        loss.rate_weight,
-    ).to(dist.device)
+    objective = build_objective(loss, features).to(dist.device)
     train, val = build_datasets(cfg, model)
     sampler = EpochSampler(len(train), cfg.optim.batch, cfg.optim.seed, dist.rank, dist.world_size)
     # Its own generator: a new iterator (every epoch, and on resume) must not draw from the global RNG,
@@ -136,6 +122,26 @@ def build_trainer(cfg: TrainConfig, out: Path, dist: DistInfo, minutes: float) -
     )
     trainer.hooks = build_hooks(cfg, out, dist, minutes, val, _side_model_labels(train, model))
     return trainer
+
+
+def build_objective(loss: LossConfig, features: FeaturePyramid | None) -> CodecObjective:
+    """The generator-side loss from its config section (the perceptual term shares the frozen features)."""
+    perceptual = build_perceptual_loss(loss.perceptual, features) if loss.perceptual_weight else None
+    return CodecObjective(
+        loss.distortion,
+        loss.distortion_weight,
+        loss.synth_distortion_weight,
+        loss.msssim_weight,
+        perceptual,
+        loss.perceptual_weight,
+        loss.perceptual_synth_weight,
+        loss.lowfreq_weight,
+        loss.lowfreq_factor,
+        loss.gan,
+        loss.gan_weight,
+        loss.feature_matching_weight,
+        loss.rate_weight,
+    )
 
 
 def _patch(cfg: DiscriminatorConfig, num_classes: int, features: FeaturePyramid | None) -> nn.Module:

