@@ -118,3 +118,28 @@ def test_tile_spectra_show_a_lattice_as_isolated_peaks():
     assert peak[4:].min() > peak[:4].max() + 2  # e² times more power than any plain tile's peak
     critic = FourierDiscriminator(num_classes=3, window=64, width=8)
     assert critic(critic.embed(plain), torch.ones(1, 3, 128, 128) / 3)[0][-1].shape == (4, 1, 1, 1)
+
+
+def test_dropping_the_head_noise_keeps_the_generator_as_it_was_with_that_noise_at_zero():
+    from conftest import TINY_CONFIG
+
+    from selgan.codec import build_network
+    from selgan.config import CodecConfig
+    from selgan.labels.resample import one_hot_labels
+    from selgan.train.widen import drop_head_noise, head_noise_channels
+
+    torch.manual_seed(0)
+    source = build_network(CodecConfig(generator="spade", **TINY_CONFIG)).eval()
+    target = build_network(CodecConfig(generator="spade", **{**TINY_CONFIG, "noise_channels": 0})).eval()
+    assert head_noise_channels(source.state_dict(), target) == TINY_CONFIG["noise_channels"]
+    target.load_state_dict(drop_head_noise(source.state_dict(), target))
+    z, mask = torch.randn(1, 4, 4, 4), torch.ones(1, 1, 4, 4)
+    labels = one_hot_labels(torch.randint(0, 11, (1, 8, 8)), 12)
+    noises = source.draw_noise(1, (4, 4))
+    noises[0].zero_()
+    with torch.no_grad():
+        before = source.generator(z, mask, labels, noises)
+        after = target.generator(z, mask, labels, [noises[0][:, :0], *noises[1:]])
+    assert torch.equal(before, after)
+    with pytest.raises(SelganError, match="cannot add noise channels"):
+        drop_head_noise(target.state_dict(), source)

@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader
 
 from selgan.backbones import FeaturePyramid
 from selgan.codec import CodecNetwork, build_network
-from selgan.config import CodecConfig, from_dict
+from selgan.config import CodecConfig, from_dict, load_yaml
 from selgan.datasets import LAYOUTS, data_path, unlabelled_pairs
 from selgan.errors import SelganError
 from selgan.gan.augment import DiffAugment
@@ -44,7 +44,7 @@ from selgan.train.hooks import CheckpointHook, EvalHook, LearningRateHook, Loggi
 from selgan.train.objective import CodecObjective
 from selgan.train.precision import amp_dtype
 from selgan.train.trainer import Hook, Trainer
-from selgan.train.widen import latent_channels_of, widen_latent
+from selgan.train.widen import drop_head_noise, head_noise_channels, latent_channels_of, widen_latent
 
 
 def build_datasets(cfg: TrainConfig, model: CodecNetwork) -> tuple[PairDataset, PairDataset]:
@@ -208,8 +208,9 @@ def build_hooks(
 def resolve_config(config: str | None, overrides: list[str], state: dict | None, resumed: bool) -> TrainConfig:
     """A resumed run keeps its own config; an initialised one takes the preset with the source's codec shape.
 
-    The one exception: a preset (or override) may ask for more latent channels than the source has;
-    the source is then widened (selgan/train/widen.py).
+    The exceptions: a preset (or override) may ask for more latent channels than the source has (the
+    source is then widened), or for fewer noise channels at the latent's resolution (model.noise_channels;
+    the source's head then drops them): selgan/train/widen.py.
     """
     if state is not None and resumed:
         if overrides:
@@ -220,7 +221,12 @@ def resolve_config(config: str | None, overrides: list[str], state: dict | None,
         source = from_dict(CodecConfig, state["codec_config"])
         asked = config is not None or any(o.startswith("model.latent_channels=") for o in overrides)
         channels = cfg.model.latent_channels if asked else source.latent_channels
-        cfg = dataclasses.replace(cfg, model=dataclasses.replace(source, latent_channels=channels))
+        preset = (load_yaml(config) or {}).get("model", {}) if config else {}
+        noise_asked = "noise_channels" in preset or any(o.startswith("model.noise_channels=") for o in overrides)
+        noise = cfg.model.noise_channels if noise_asked else source.noise_channels
+        cfg = dataclasses.replace(
+            cfg, model=dataclasses.replace(source, latent_channels=channels, noise_channels=noise)
+        )
     return cfg
 
 
@@ -284,6 +290,8 @@ def train_main(
                 state = {"model": state["model"], "step": state["step"]}
             if latent_channels_of(state["model"]) != cfg.model.latent_channels:
                 state = {"model": widen_latent(state["model"], trainer.codec), "step": state["step"]}
+            if head_noise_channels(state["model"], trainer.codec) != cfg.model.noise_channels:
+                state = {"model": drop_head_noise(state["model"], trainer.codec), "step": state["step"]}
             trainer.load_state_dict(state)
             if source == ckpt:
                 set_rng_state(state["rng"])  # after building, which seeds: masks and noise continue exactly

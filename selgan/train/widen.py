@@ -25,6 +25,25 @@ def latent_channels_of(state: dict[str, torch.Tensor]) -> int:
     return int(state[_ENCODER_OUT[1]].shape[0])
 
 
+def head_noise_channels(state: dict[str, torch.Tensor], codec: CodecNetwork) -> int:
+    """How many noise channels the generator's first layer of `state` reads, given `codec`'s other inputs."""
+    target = codec.state_dict()[_GENERATOR_IN]
+    return int(state[_GENERATOR_IN].shape[1] - target.shape[1] + codec.generator.noise_channels)
+
+
+def drop_head_noise(state: dict[str, torch.Tensor], codec: CodecNetwork) -> dict[str, torch.Tensor]:
+    """`state` for a codec whose generator reads fewer noise channels at the latent's resolution.
+
+    Why: the noise entering at 1/16 of the image is what the generator turns into a periodic diagonal
+    lattice on synthesised foliage (decoding with it set to zero removes the lattice; issue 30). Dropping
+    its input weights gives the generator that input's zero, and training continues from there.
+    """
+    keep = codec.state_dict()[_GENERATOR_IN].shape[1]  # noise is the last input block: keep what comes before
+    if state[_GENERATOR_IN].shape[1] < keep:
+        raise SelganError("cannot add noise channels to a trained generator's first layer")
+    return {**state, _GENERATOR_IN: state[_GENERATOR_IN][:, :keep].clone()}
+
+
 def widen_latent(state: dict[str, torch.Tensor], codec: CodecNetwork) -> dict[str, torch.Tensor]:
     """`state` (a narrower codec's weights) mapped onto `codec`'s shapes, function-preserving."""
     target = codec.state_dict()
