@@ -287,13 +287,10 @@ class CodecNetwork(nn.Module):
         return downsample_labels_np(stored, LATENT_STRIDE // self.label_downsample, self.vocab.downsample_weights())
 
     def stored_label_maps(self, label_maps: Iterable[np.ndarray]) -> list[np.ndarray]:
-        """Full-resolution label maps (this vocabulary) -> the maps a file would store (padded, downsampled)."""
-        weights = self.vocab.downsample_weights()
-        stored = []
-        for labels in label_maps:
-            labels = pad_to_shape(np.asarray(labels, dtype=np.int64), padded_shape(*labels.shape))
-            stored.append(downsample_labels_np(labels, self.label_downsample, weights))
-        return stored
+        """Full-resolution label maps (this vocabulary) -> the maps a file would store (file_labels of each)."""
+        return [
+            self.file_labels(np.asarray(labels, dtype=np.int64), padded_shape(*labels.shape)) for labels in label_maps
+        ]
 
     def fit_side_models(self, stored_maps: list[np.ndarray], seed: int = 0) -> None:
         """Fit the label-map coder on stored maps and the painted-mask coder on typical preserve masks.
