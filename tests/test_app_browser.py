@@ -250,9 +250,8 @@ def test_painting_a_region_preserves_it(page):
 def test_a_new_input_clears_the_old_result(page, val_frame):
     # Runs after the painting test: a result is on screen, its comparison perhaps still filling in.
     page.get_by_role("tab", name="Compress").click()
-    expect(page.locator("#result img")).to_have_count(
-        2, timeout=60_000
-    )  # a loaded machine may still be drawing the last result
+    # A loaded machine may still be drawing the last result.
+    expect(page.locator("#result img")).to_have_count(2, timeout=60_000)
     clear(page, "#input-image")  # clearing the upload clears the result at once
     expect_no_result(page)
     assert page.locator("#legend li").count() == 0
