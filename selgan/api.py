@@ -119,24 +119,11 @@ class Codec:
         whole = sorted(
             (c for c in family if not c.default_preserve), key=lambda c: c.model.latent_model.latent_channels
         ) or [selective]
-        analyses: dict[str, Analysis] = {}
-
-        def analysis(codec: Codec) -> Analysis:
-            if codec.model_id not in analyses:
-                analyses[codec.model_id] = codec.model.analyse(rgb, label_map)
-            return analyses[codec.model_id]
+        analyses = _Analyses(rgb, label_map)
 
         def rung(description: str, codec: Codec, classes: tuple[int, ...] | None, nothing: bool = False) -> Rung:
-            def painted() -> np.ndarray | None:
-                return np.zeros(analysis(codec).symbols.shape[-2:], dtype=bool) if nothing else None
-
-            def make() -> Bitstream:
-                coded = codec.model.code(analysis(codec), classes, painted(), seed)
-                return Bitstream.of(coded, codec.model_id, codec.weights_hash)
-
-            return Rung(
-                description, make, functools.cache(lambda: codec.model.min_bytes(analysis(codec), classes, painted()))
-            )
+            candidate = _Candidate(codec, classes, nothing, analyses, seed)
+            return Rung(description, candidate.make, functools.cache(candidate.floor))
 
         order = class_order(
             priority if priority is not None else self._default_priority(selective), selective.model.vocab
@@ -229,6 +216,38 @@ class Codec:
         if isinstance(labels, Image.Image):
             labels = np.asarray(labels)
         return check_labels(labels, self.model.vocab, size, source="labels")
+
+
+class _Analyses:
+    """Each codec's analysis of one image (the encoder's symbols, the coded label map), computed once."""
+
+    def __init__(self, rgb: np.ndarray, label_map: np.ndarray) -> None:
+        self.rgb, self.label_map = rgb, label_map
+        self._done: dict[str, Analysis] = {}
+
+    def of(self, codec: Codec) -> Analysis:
+        if codec.model_id not in self._done:
+            self._done[codec.model_id] = codec.model.analyse(self.rgb, self.label_map)
+        return self._done[codec.model_id]
+
+
+class _Candidate:
+    """One rung's file: a codec and what it preserves (classes; none = the whole image; `nothing` = no cell)."""
+
+    def __init__(self, codec: Codec, classes: tuple[int, ...] | None, nothing: bool, analyses: _Analyses, seed: int):
+        self.codec, self.classes, self.nothing, self.analyses, self.seed = codec, classes, nothing, analyses, seed
+
+    def _painted(self) -> np.ndarray | None:
+        return np.zeros(self.analyses.of(self.codec).symbols.shape[-2:], dtype=bool) if self.nothing else None
+
+    def make(self) -> Bitstream:
+        """The real file."""
+        coded = self.codec.model.code(self.analyses.of(self.codec), self.classes, self._painted(), self.seed)
+        return Bitstream.of(coded, self.codec.model_id, self.codec.weights_hash)
+
+    def floor(self) -> int:
+        """Bytes the file has at least, known without coding its latent."""
+        return self.codec.model.min_bytes(self.analyses.of(self.codec), self.classes, self._painted())
 
 
 def load(name: str) -> Codec:
