@@ -61,35 +61,38 @@ def test_poly_schedule_warms_up_then_decays_to_zero():
     assert trainer.poly_factor(1000, 1000) == 0.0
 
 
+def tiny_run(data, out, *extra):
+    """The trainer's command line for a tiny run on the three-frame folder dataset."""
+    return [
+        f"data.root={data}",
+        "data.layout=folder",
+        "data.crop=64",
+        "optim.batch=2",
+        "model.decoder_channels=64",
+        "run.threads=2",
+        "run.device=cpu",
+        *extra,
+        "--out",
+        str(out),
+    ]
+
+
 @pytest.mark.slow  # a training loop
 def test_train_resume_export_and_segment(three_frames, tmp_path, capsys):
     out = tmp_path / "run"
-    common = [
-        "--data",
-        str(three_frames),
-        "--layout",
-        "folder",
-        "--out",
-        str(out),
-        "--crop",
-        "64",
-        "--batch",
-        "2",
-        "--decoder-channels",
-        "64",
-        "--threads",
-        "2",
-        "--device",
-        "cpu",
-    ]
-    trainer.main(common + ["--steps", "2"])
+    trainer.main(tiny_run(three_frames, out, "optim.steps=2"))
     assert "stopped at step 2 of 2" in capsys.readouterr().out
-    trainer.main(common + ["--steps", "3"])  # the checkpoint's schedule (2 steps) wins: nothing left to do
+    with pytest.raises(SelganError, match="pass --resume"):
+        trainer.main(tiny_run(three_frames, out, "optim.steps=2"))
+    # A resumed run keeps its own config: the checkpoint's schedule (2 steps) wins, nothing is left to do.
+    with pytest.warns(UserWarning, match="ignored when resuming"):
+        trainer.main(["optim.steps=3", "--out", str(out), "--resume"])
     assert "resumed at step 2 of 2" in capsys.readouterr().out
     weights = out / "weights_step2.pt"
     assert weights.exists()
     state = torch.load(weights, weights_only=True)
     assert "optimizer" not in state and state["config"]["decoder_channels"] == 64
+    assert state["train_config"]["data"]["crop"] == 64 and state["train_config"]["optim"]["steps"] == 2
     assert all(
         v.dtype == torch.float16 for k, v in state["model"].items() if v.is_floating_point() and "running" not in k
     )
@@ -108,75 +111,76 @@ def test_train_resume_export_and_segment(three_frames, tmp_path, capsys):
 
 def test_a_decoder_width_fpn_cannot_take_is_one_clear_error(three_frames, tmp_path):
     with pytest.raises(SelganError, match="multiple of 64"):
-        trainer.main(
-            [
-                "--data",
-                str(three_frames),
-                "--layout",
-                "folder",
-                "--out",
-                str(tmp_path / "run"),
-                "--decoder-channels",
-                "32",
-                "--device",
-                "cpu",
-            ]
-        )
+        trainer.main(tiny_run(three_frames, tmp_path / "run", "model.decoder_channels=32"))
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("optim.lovasz=1", "unknown config key.*optim.lovasz"),
+        ("model.arch=unet", "model.arch 'unet' is not one of"),
+        ("data.layout=kitti", "data.layout 'kitti' is not one of"),
+    ],
+)
+def test_segmenter_config_mistakes_are_one_clear_error(three_frames, tmp_path, override, message):
+    with pytest.raises(SelganError, match=message):
+        trainer.main(tiny_run(three_frames, tmp_path / "run", override))
+
+
+def test_the_shipped_segmenter_and_hyperprior_presets_load():
+    from selgan.train.config import HyperpriorTrainConfig, SegmenterTrainConfig, load_sections
+
+    finetune = load_sections(SegmenterTrainConfig, "configs/segmenter/lovasz_finetune.yaml")
+    assert finetune.optim.lovasz_weight == 1.0 and finetune.optim.fit_share == 0.85 and finetune.optim.lr == 3e-4
+    assert load_sections(SegmenterTrainConfig, "configs/segmenter/camvid_fpn.yaml").model.arch == "fpn"
+    baseline = load_sections(HyperpriorTrainConfig, "configs/hyperprior/camvid.yaml", ["optim.lmbda=0.0003"])
+    assert baseline.optim.lmbda == 0.0003 and baseline.model.m == 96
 
 
 @pytest.mark.slow  # a training loop
-def test_init_from_another_run_takes_its_config(three_frames, tmp_path, capsys):
+def test_init_from_another_run_takes_its_shape_and_can_add_the_refinement_head(three_frames, tmp_path):
     first = tmp_path / "first"
-    trainer.main(
-        [
-            "--data",
-            str(three_frames),
-            "--layout",
-            "folder",
-            "--out",
-            str(first),
-            "--crop",
-            "64",
-            "--batch",
-            "2",
-            "--decoder-channels",
-            "64",
-            "--steps",
-            "1",
-            "--threads",
-            "2",
-            "--device",
-            "cpu",
-        ]
-    )
+    trainer.main(tiny_run(three_frames, first, "optim.steps=1"))
     second = tmp_path / "second"
     trainer.main(
-        [
-            "--data",
-            str(three_frames),
-            "--layout",
-            "folder",
-            "--out",
-            str(second),
-            "--crop",
-            "64",
-            "--batch",
-            "2",
+        tiny_run(
+            three_frames,
+            second,
+            "optim.steps=1",
+            "model.decoder_channels=128",  # the --init network's shape wins
+            "optim.lovasz_weight=1",
+            "optim.lovasz_pixels=1000",
+            "model.refine_channels=16",
             "--init",
             str(first / "weights_step1.pt"),
-            "--steps",
-            "1",
-            "--threads",
-            "2",
-            "--device",
-            "cpu",
-            "--lovasz",
-            "1",
-            "--lovasz-pixels",
-            "1000",
-        ]
+        )
     )
-    assert torch.load(second / "weights_step1.pt", weights_only=True)["config"]["decoder_channels"] == 64
+    state = torch.load(second / "weights_step1.pt", weights_only=True)
+    assert state["config"]["decoder_channels"] == 64
+    assert state["config"]["refine_channels"] == 16 and "refine.0.weight" in state["model"]
+
+
+@pytest.mark.slow  # a training loop
+def test_hyperprior_train_resume_and_export(three_frames, tmp_path, capsys):
+    from selgan.hyperprior import load
+    from selgan.train import hyperprior, hyperprior_export
+
+    runs = []
+    for lmbda in ("0.0003", "0.0015"):
+        out = tmp_path / f"run{lmbda}"
+        args = [f"data.root={three_frames}", "data.layout=folder", "data.crop=64", "model.n=8", "model.m=8"]
+        hyperprior.main([*args, f"optim.lmbda={lmbda}", "optim.batch=2", "optim.steps=2", "--out", str(out)])
+        runs.append(out)
+    assert "at step 2" in capsys.readouterr().out
+    hyperprior.main(["--out", str(runs[0]), "--resume", "--minutes", "0"])
+    assert "resumed at step 2" in capsys.readouterr().out
+    weights = tmp_path / "zoo" / "tiny-hyperprior.safetensors"
+    weights.parent.mkdir()
+    hyperprior_export.main([*map(str, runs), "-o", str(weights)])
+    assert json.loads((weights.parent / "manifest.json").read_text())["models"]["tiny-hyperprior"]["kind"] == "baseline"
+    baseline = load(weights)
+    rgb = np.random.default_rng(0).integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    assert len(baseline.models) == 2 and baseline.decode(baseline.encode(rgb, 1)).shape == rgb.shape
 
 
 def test_logit_adjustment_undoes_a_share_of_the_log_weight():
@@ -220,41 +224,6 @@ def test_a_plain_fpn_loads_into_a_refined_one_whose_head_starts_as_a_no_op():
         load_network_state(build_segnet(SegNetConfig(arch="fpn", decoder_channels=128)), plain.state_dict())
     with pytest.raises(SelganError, match="fpn architecture"):
         build_segnet(SegNetConfig(arch="deeplabv3plus", refine_channels=16))
-
-
-@pytest.mark.slow  # a training loop
-def test_init_can_add_the_refinement_head(three_frames, tmp_path):
-    common = [
-        "--data",
-        str(three_frames),
-        "--layout",
-        "folder",
-        "--crop",
-        "64",
-        "--batch",
-        "2",
-        "--steps",
-        "1",
-        "--threads",
-        "2",
-        "--device",
-        "cpu",
-    ]
-    trainer.main(common + ["--out", str(tmp_path / "first"), "--decoder-channels", "64"])
-    trainer.main(
-        common
-        + [
-            "--out",
-            str(tmp_path / "second"),
-            "--init",
-            str(tmp_path / "first" / "weights_step1.pt"),
-            "--refine-channels",
-            "16",
-        ]
-    )
-    state = torch.load(tmp_path / "second" / "weights_step1.pt", weights_only=True)
-    assert state["config"]["refine_channels"] == 16 and "refine.0.weight" in state["model"]
-    assert state["config"]["decoder_channels"] == 64
 
 
 def test_a_soup_averages_shared_tensors_and_keeps_the_head_only_one_network_has():

@@ -13,7 +13,13 @@ from selgan.errors import SelganError
 from selgan.gan import MultiScaleDiscriminator, discriminator_loss, feature_matching_loss, generator_adversarial_loss
 from selgan.gan.losses import distortion_loss
 from selgan.labels.vocab import get_mapping
-from selgan.train.config import load_train_config
+from selgan.train.config import (
+    HyperpriorTrainConfig,
+    SegmenterTrainConfig,
+    TrainConfig,
+    load_sections,
+    load_train_config,
+)
 from selgan.train.data import PairDataset
 from selgan.train.run import train_main
 
@@ -96,8 +102,10 @@ def test_unknown_config_keys_and_bad_overrides():
         load_train_config(SMOKE, ["steps=3"])
     with pytest.raises(SelganError, match="unknown config section"):
         load_train_config(SMOKE, ["optimizer.steps=3"])
+    # Every preset loads with its trainer's config (configs/segmenter, configs/hyperprior, else the codec's).
+    trainers = {"segmenter": SegmenterTrainConfig, "hyperprior": HyperpriorTrainConfig}
     for preset in sorted((ROOT / "configs").rglob("*.yaml")):
-        load_train_config(str(preset))
+        load_sections(trainers.get(preset.parent.name, TrainConfig), str(preset))
 
 
 def test_overrides_are_typed_by_their_field():

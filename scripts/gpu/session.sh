@@ -28,8 +28,9 @@ train() {  # train NAME MINUTES ARGS...: one background run, slimmed into $W/exp
 }
 
 segmenter() {  # segmenter NAME ARCH
-  ( python3 -m selgan.train.segmenter --data "$W/data" --layout folder --out "$W/runs/$1" --arch "$2" \
-      --batch 16 --crop 384 --minutes "$SEG_MIN" --fit-minutes --snapshot-minutes 5 --workers 3 --threads 2 \
+  ( python3 -m selgan.train.segmenter configs/segmenter/camvid_fpn.yaml data.layout=folder "data.root=$W/data" \
+      model.arch="$2" optim.batch=16 optim.fit_share=0.6 run.snapshot_minutes=5 data.workers=3 run.threads=2 \
+      --out "$W/runs/$1" --minutes "$SEG_MIN" \
       > "$W/runs/$1.out" 2>&1
     cp "$(ls -t "$W/runs/$1"/weights_step*.pt | head -n 1)" "$W/export/$1_final.pt"
     echo "$1 exit $?" >> "$W/status" ) &

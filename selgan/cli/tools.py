@@ -10,11 +10,10 @@ from selgan.errors import SelganError
 
 
 def _add_train(sub) -> None:
+    from selgan.train.config import add_trainer_arguments
+
     p = sub.add_parser("train", help="train a codec (GC/SC) with the conditional GAN objective")
-    p.add_argument("config", nargs="?", help="YAML preset, e.g. configs/camvid_sc_c4.yaml")
-    p.add_argument("overrides", nargs="*", help="section.key=value, e.g. optim.steps=2000 data.crop=192")
-    p.add_argument("--out", type=Path, required=True, help="run folder (checkpoint.pt, log.jsonl, tensorboard/)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    add_trainer_arguments(p, "configs/camvid_sc_c4.yaml")
     p.add_argument(
         "--init",
         help="start from another run's checkpoint (codec weights and step), "
@@ -26,7 +25,6 @@ def _add_train(sub) -> None:
         help="with --init: the trained discriminator of a run (python -m selgan.train.checkpoint discriminator "
         "CHECKPOINT OUT.safetensors), so that a continuation keeps its adversary",
     )
-    p.add_argument("--minutes", type=float, default=float("inf"), help="stop (and checkpoint) after this wall time")
     p.set_defaults(run=_train)
 
 
@@ -125,14 +123,11 @@ def _add_app(sub) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from selgan.train.config import config_and_overrides
     from selgan.train.run import train_main
 
-    if args.config and "=" in args.config:  # only overrides were given
-        args.overrides.insert(0, args.config)
-        args.config = None
-    return train_main(
-        args.config, args.out, args.overrides, args.resume, args.minutes, args.init, args.init_discriminator
-    )
+    config, overrides = config_and_overrides(args)
+    return train_main(config, args.out, overrides, args.resume, args.minutes, args.init, args.init_discriminator)
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -1,16 +1,23 @@
-"""Training configuration: frozen dataclasses, YAML presets in configs/, dotted command-line overrides."""
+"""Training configuration of all three trainers (codec, segmenter, hyperprior baseline): frozen dataclasses of
+sections, YAML presets in configs/, dotted command-line overrides, and the command line they share."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import math
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from selgan.config import CodecConfig, from_dict, load_yaml, to_dict
 from selgan.errors import SelganError
+
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
@@ -96,11 +103,136 @@ class TrainConfig:
     run: RunConfig = field(default_factory=RunConfig)
 
 
-_SECTIONS = {f.name: f.default_factory for f in dataclasses.fields(TrainConfig)}
+# The built-in segmenter's trainer (selgan/train/segmenter.py).
 
 
-def load_train_config(path: str | Path | None, overrides: list[str] = ()) -> TrainConfig:
-    """YAML preset (or defaults) plus 'section.key=value' overrides; unknown keys rejected."""
+@dataclass(frozen=True)
+class SegmenterDataConfig:
+    layout: str = "camvid"  # camvid | cityscapes | folder
+    root: str = "camvid"  # as DataConfig.root
+    split: str = "train"
+    label_vocab: str = "camvid"  # vocabulary of the label files; mapped to CamVid's
+    crop: int = 384
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class SegmenterModelConfig:
+    arch: str = "fpn"  # fpn | deeplabv3plus (a run started with --init keeps its source's shape)
+    decoder_channels: int = 128
+    refine_channels: int = 0  # a 1/2-resolution refinement head this wide (fpn; added to an --init network as a no-op)
+
+
+@dataclass(frozen=True)
+class SegmenterOptimConfig:
+    batch: int = 8
+    lr: float = 1e-3
+    steps: int = 20000  # length of the poly schedule
+    # Shorten the schedule so that it ends within --minutes, at the speed of the first 50 steps, planning for
+    # this share of the time left (lower when other jobs may join the machine later); 0 = keep optim.steps.
+    fit_share: float = 0.0
+    lovasz_weight: float = 0.0  # weight of the Lovász-softmax IoU loss added to the cross-entropy
+    lovasz_pixels: int = 2**16  # pixels per batch the Lovász loss is computed on, drawn at random
+    amp: str = "auto"  # auto (bf16 where the hardware has it natively, else fp32) | bf16 | none
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SegmenterRunConfig:
+    checkpoint_minutes: float = 5.0
+    snapshot_minutes: float = 0.0  # also keep weights_stepN.pt (fp16) every this many minutes; 0 = only at the end
+    log_every: int = 50
+    threads: int = 0  # 0 = torch's default
+    device: str = "auto"  # auto (cuda where there is one) | cpu | cuda
+
+
+@dataclass(frozen=True)
+class SegmenterTrainConfig:
+    data: SegmenterDataConfig = field(default_factory=SegmenterDataConfig)
+    model: SegmenterModelConfig = field(default_factory=SegmenterModelConfig)
+    optim: SegmenterOptimConfig = field(default_factory=SegmenterOptimConfig)
+    run: SegmenterRunConfig = field(default_factory=SegmenterRunConfig)
+
+
+# The learned MSE baseline's trainer (selgan/train/hyperprior.py).
+
+
+@dataclass(frozen=True)
+class HyperpriorDataConfig:
+    layout: str = "camvid"
+    root: str = "camvid"
+    split: str = "train"
+    crop: int = 128
+
+
+@dataclass(frozen=True)
+class HyperpriorModelConfig:
+    n: int = 64  # CompressAI's N and M
+    m: int = 96
+
+
+@dataclass(frozen=True)
+class HyperpriorOptimConfig:
+    lmbda: float = 0.0009  # rate–distortion trade-off (CompressAI's λ)
+    batch: int = 8
+    lr: float = 3e-4
+    aux_lr: float = 1e-3  # the entropy bottleneck's quantiles
+    grad_clip: float = 1.0
+    steps: int = 0  # stop at this step; 0 = only --minutes stops the run
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class HyperpriorRunConfig:
+    checkpoint_minutes: float = 5.0
+    log_every: int = 50
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class HyperpriorTrainConfig:
+    data: HyperpriorDataConfig = field(default_factory=HyperpriorDataConfig)
+    model: HyperpriorModelConfig = field(default_factory=HyperpriorModelConfig)
+    optim: HyperpriorOptimConfig = field(default_factory=HyperpriorOptimConfig)
+    run: HyperpriorRunConfig = field(default_factory=HyperpriorRunConfig)
+
+
+def add_trainer_arguments(parser: argparse.ArgumentParser, example: str) -> None:
+    """The command line every trainer shares: CONFIG [section.key=value ...] --out RUN [--resume] [--minutes M]."""
+    parser.add_argument("config", nargs="?", help=f"YAML preset, e.g. {example}")
+    parser.add_argument("overrides", nargs="*", help="section.key=value, e.g. optim.steps=2000 data.crop=192")
+    parser.add_argument("--out", type=Path, required=True, help="run folder (checkpoint.pt, log.jsonl, ...)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out (with its own config)")
+    parser.add_argument("--minutes", type=float, default=math.inf, help="stop (and checkpoint) after this wall time")
+
+
+def config_and_overrides(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """The preset and overrides of add_trainer_arguments (argparse takes a lone override for the preset)."""
+    if args.config and "=" in args.config:
+        return None, [args.config, *args.overrides]
+    return args.config, list(args.overrides)
+
+
+def run_config(cls: type[C], args: argparse.Namespace, state: dict | None) -> C:
+    """A resumed run keeps its own config (state["train_config"]); a new one takes the preset and overrides."""
+    if state is not None:
+        if args.config or args.overrides:
+            warnings.warn("the preset and overrides are ignored when resuming; the run's config is used", stacklevel=2)
+        return sections_from_dict(cls, state["train_config"])
+    return load_sections(cls, *config_and_overrides(args))
+
+
+def resume_checkpoint(out: Path, resume: bool) -> Path | None:
+    """The run's checkpoint to continue from (with resume), None for a new run; refuses to overwrite a run."""
+    checkpoint = out / "checkpoint.pt"
+    if checkpoint.exists() and not resume:
+        raise SelganError(f"{checkpoint} exists: pass --resume to continue it, or choose another --out")
+    return checkpoint if checkpoint.exists() else None
+
+
+def load_sections(cls: type[C], path: str | Path | None, overrides: Sequence[str] = ()) -> C:
+    """A trainer's config (a dataclass of section dataclasses): YAML preset (or defaults) plus
+    'section.key=value' overrides; unknown sections and keys rejected with their path."""
     data: dict[str, Any] = load_yaml(path) if path else {}
     for item in overrides:
         key, sep, raw = item.partition("=")
@@ -108,23 +240,28 @@ def load_train_config(path: str | Path | None, overrides: list[str] = ()) -> Tra
         if not sep or len(parts) != 2:
             raise SelganError(f"override {item!r} must look like section.key=value (e.g. optim.steps=100)")
         data.setdefault(parts[0], {})[parts[1]] = yaml.safe_load(raw)
-    unknown = sorted(set(data) - set(_SECTIONS))
+    return sections_from_dict(cls, data)
+
+
+def sections_from_dict(cls: type[C], data: dict[str, Any]) -> C:
+    """Inverse of config_to_dict for a dataclass of sections (also reads a checkpoint's stored config)."""
+    sections = {f.name: type(f.default_factory()) for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(sections))
     if unknown:
-        raise SelganError(f"unknown config section(s) {', '.join(unknown)}; known: {', '.join(_SECTIONS)}")
-    sections = {}
-    for name, factory in _SECTIONS.items():
-        cls = type(factory())
-        sections[name] = from_dict(cls, data.get(name) or {}, where=f"{name}.")
-    return TrainConfig(**sections)
+        raise SelganError(f"unknown config section(s) {', '.join(unknown)}; known: {', '.join(sections)}")
+    return cls(**{name: from_dict(kind, data.get(name) or {}, where=f"{name}.") for name, kind in sections.items()})
 
 
-def train_config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
+def config_to_dict(cfg: Any) -> dict[str, Any]:
     """The resolved config as plain data (stored in checkpoints and model cards)."""
     return to_dict(cfg)
 
 
+def load_train_config(path: str | Path | None, overrides: Sequence[str] = ()) -> TrainConfig:
+    """The codec trainer's config: load_sections for TrainConfig."""
+    return load_sections(TrainConfig, path, overrides)
+
+
 def train_config_from_dict(data: dict[str, Any]) -> TrainConfig:
-    """Inverse of train_config_to_dict."""
-    return TrainConfig(
-        **{name: from_dict(type(f()), data.get(name, {}), where=f"{name}.") for name, f in _SECTIONS.items()}
-    )
+    """A codec run's stored config (inverse of config_to_dict)."""
+    return sections_from_dict(TrainConfig, data)

@@ -34,9 +34,10 @@ from selgan.train.config import (
     DiscriminatorConfig,
     LossConfig,
     TrainConfig,
+    config_to_dict,
     load_train_config,
+    resume_checkpoint,
     train_config_from_dict,
-    train_config_to_dict,
 )
 from selgan.train.data import PairDataset
 from selgan.train.distributed import DistInfo, EpochSampler, init_distributed, shutdown_distributed
@@ -200,8 +201,8 @@ def build_hooks(
             EvalHook(val, cfg.run.eval_every, cfg.run.eval_images, logger, side_labels),
         ]
         if cfg.run.snapshot_every:
-            hooks.append(SnapshotHook(out / "snaps", cfg.run.snapshot_every, train_config_to_dict(cfg)))
-        hooks.append(CheckpointHook(out / "checkpoint.pt", cfg.run.checkpoint_minutes, train_config_to_dict(cfg)))
+            hooks.append(SnapshotHook(out / "snaps", cfg.run.snapshot_every, config_to_dict(cfg)))
+        hooks.append(CheckpointHook(out / "checkpoint.pt", cfg.run.checkpoint_minutes, config_to_dict(cfg)))
     return hooks
 
 
@@ -272,30 +273,27 @@ def train_main(
     (checkpoint.save_discriminator) so that a continuation on another machine does not start its adversary anew."""
     dist = init_distributed()
     try:
-        ckpt = out / "checkpoint.pt"
-        if ckpt.exists() and not resume:
-            raise SelganError(f"{ckpt} exists: pass --resume to continue it, or choose another --out")
-        source = ckpt if ckpt.exists() else init
+        ckpt = resume_checkpoint(out, resume)
+        resumed = ckpt is not None
+        source = ckpt if resumed else init
         state = load_init_source(source) if source is not None else None
-        cfg = resolve_config(config, overrides, state, resumed=source == ckpt)
+        cfg = resolve_config(config, overrides, state, resumed)
         if cfg.run.threads:
             torch.set_num_threads(cfg.run.threads)
         torch.backends.cudnn.benchmark = True  # fixed crop sizes: let cuDNN pick its fastest kernels
         out.mkdir(parents=True, exist_ok=True)
         trainer = build_trainer(cfg, out, dist, minutes)
         if state is not None:
-            if (
-                source != ckpt
-            ):  # --init: the codec's weights and step only; the discriminator and optimisers start fresh
+            if not resumed:  # --init: the codec's weights and step only; the discriminator and optimisers start fresh
                 state = {"model": state["model"], "step": state["step"]}
             if latent_channels_of(state["model"]) != cfg.model.latent_channels:
                 state = {"model": widen_latent(state["model"], trainer.codec), "step": state["step"]}
             if head_noise_channels(state["model"], trainer.codec) != cfg.model.noise_channels:
                 state = {"model": drop_head_noise(state["model"], trainer.codec), "step": state["step"]}
             trainer.load_state_dict(state)
-            if source == ckpt:
+            if resumed:
                 set_rng_state(state["rng"])  # after building, which seeds: masks and noise continue exactly
-        if init_discriminator is not None and source != ckpt:
+        if init_discriminator is not None and not resumed:
             weights, saved_disc, _ = load_discriminator(init_discriminator)
             if saved_disc.get("kind") != cfg.disc.kind:
                 raise SelganError(

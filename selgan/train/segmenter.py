@@ -1,12 +1,13 @@
 """Train the built-in segmenter (smp decoder over an ImageNet EfficientNet-Lite encoder) on labelled street frames.
 
-Usage: python -m selgan.train.segmenter --data ../shared/data/camvid --out ~/selgan-runs/seg [--arch deeplabv3plus]
-       [--minutes 60] [--steps 20000]. Rerun the same command to resume exactly.
+Usage: python -m selgan.train.segmenter [configs/segmenter/camvid_fpn.yaml] [section.key=value ...] --out RUN
+       [--init WEIGHTS] [--minutes 60] [--resume]: the codec trainer's command line and config system
+       (selgan/train/config.py, SegmenterTrainConfig).
 Augmentation for crossing cameras: scale 0.5–2×, flips, colour (white balance, exposure, gamma, saturation,
 hue), blur, noise and JPEG; loss: cross-entropy with square-root median-frequency weights on the hardest
 pixels (OHEM), so thin classes (poles, signs, pedestrians) are not drowned by road and sky; optionally plus
---lovasz × the Lovász-softmax surrogate of (1 − IoU) (Berman et al., CVPR 2018; smp's LovaszLoss), which
-scores a class by its IoU as mIoU does rather than by its pixel count.
+optim.lovasz_weight × the Lovász-softmax surrogate of (1 − IoU) (Berman et al., CVPR 2018; smp's LovaszLoss),
+which scores a class by its IoU as mIoU does rather than by its pixel count.
 """
 
 from __future__ import annotations
@@ -24,14 +25,22 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from selgan.datasets import LAYOUTS
-from selgan.errors import run_script
+from selgan.datasets import LAYOUTS, data_path
+from selgan.errors import SelganError, run_script
 from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.segment.builtin import load_segmenter, segmenter_config
 from selgan.segment.smp_net import ARCHITECTURES, SegNetConfig, build_segnet, load_network_state, normalize
 from selgan.train.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
+from selgan.train.config import (
+    SegmenterModelConfig,
+    SegmenterTrainConfig,
+    add_trainer_arguments,
+    config_to_dict,
+    resume_checkpoint,
+    run_config,
+)
 from selgan.train.data import PairDataset
-from selgan.train.precision import AMP_CHOICES, amp_dtype
+from selgan.train.precision import amp_dtype
 
 NUM_CLASSES = CAMVID.num_classes - 1  # Unlabelled is ignored, not predicted
 IGNORE = CAMVID.ignore_id
@@ -39,65 +48,12 @@ IGNORE = CAMVID.ignore_id
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="dataset root")
-    parser.add_argument("--layout", default="camvid", choices=sorted(LAYOUTS))
-    parser.add_argument("--label-vocab", default="camvid", help="vocabulary of the label files (mapped to CamVid's)")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--arch", default="fpn", choices=ARCHITECTURES)
+    add_trainer_arguments(parser, "configs/segmenter/camvid_fpn.yaml")
     parser.add_argument(
         "--init",
         type=Path,
         help="start from these weights (a weights_step*.pt of another run, or a shipped .safetensors)",
     )
-    parser.add_argument("--decoder-channels", type=int, default=128)
-    parser.add_argument(
-        "--refine-channels",
-        type=int,
-        default=0,
-        help="add a 1/2-resolution refinement head this wide (fpn only; with --init it is added "
-        "to the initial network and starts as a no-op)",
-    )
-    parser.add_argument("--crop", type=int, default=384)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--steps", type=int, default=20000, help="length of the poly schedule")
-    parser.add_argument("--minutes", type=float, default=math.inf, help="stop (and checkpoint) after this wall time")
-    parser.add_argument(
-        "--fit-minutes",
-        action="store_true",
-        help="shorten the schedule so it ends within --minutes at the speed of the first 50 steps",
-    )
-    parser.add_argument(
-        "--fit-share",
-        type=float,
-        default=0.6,
-        help="with --fit-minutes, the share of the remaining time the schedule plans for "
-        "(lower when other jobs may join the machine later)",
-    )
-    parser.add_argument(
-        "--lovasz",
-        type=float,
-        default=0.0,
-        help="weight of the Lovász-softmax IoU loss added to the cross-entropy (0: none)",
-    )
-    parser.add_argument(
-        "--lovasz-pixels",
-        type=int,
-        default=2**16,
-        help="pixels per batch the Lovász loss is computed on, drawn at random",
-    )
-    parser.add_argument("--snapshot-minutes", type=float, default=math.inf, help="also keep weights every N minutes")
-    parser.add_argument("--workers", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument(
-        "--amp",
-        default="auto",
-        choices=AMP_CHOICES,
-        help="autocast: auto is bf16 where the hardware has it natively (AVX512-BF16, AMX, recent "
-        "GPUs) and fp32 elsewhere, where emulated bf16 is several times slower",
-    )
-    parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
 
@@ -167,68 +123,84 @@ def poly_factor(step: int, total: int, power: float = 0.9, warmup: int = 200) ->
     return max(0.0, 1 - (step - warmup) / max(1, total - warmup)) ** power
 
 
-def build_model(args: argparse.Namespace, device: torch.device) -> tuple[torch.nn.Module, SegNetConfig]:
-    """A new network over the ImageNet encoder, or one from --init (optionally with a refinement head added)."""
-    if args.init is None:
+def build_model(
+    shape: SegmenterModelConfig, init: Path | None, device: torch.device
+) -> tuple[torch.nn.Module, SegNetConfig]:
+    """A new network over the ImageNet encoder, or one from `init` (optionally with a refinement head added)."""
+    if init is None:
         cfg = SegNetConfig(
-            arch=args.arch,
-            decoder_channels=args.decoder_channels,
+            arch=shape.arch,
+            decoder_channels=shape.decoder_channels,
             num_classes=NUM_CLASSES,
-            refine_channels=args.refine_channels,
+            refine_channels=shape.refine_channels,
         )
         model = build_segnet(cfg, pretrained_encoder=True)
     else:
-        cfg = network_config(args.init)
-        if args.refine_channels:
-            cfg = replace(cfg, refine_channels=args.refine_channels)
+        cfg = network_config(init)
+        if shape.refine_channels:
+            cfg = replace(cfg, refine_channels=shape.refine_channels)
         model = build_segnet(cfg)
-        load_network_state(model, network_state(args.init))
+        load_network_state(model, network_state(init))
     # channels_last: convolutions run faster on CPU (oneDNN; bf16 1.4x on a CPU with native bf16, fp32 1.2x on
     # an AVX2 one) and on tensor cores.
     return model.to(device, memory_format=torch.channels_last), cfg
 
 
-def build_loader(args: argparse.Namespace, device: torch.device) -> tuple[PairDataset, DataLoader]:
+def build_loader(cfg: SegmenterTrainConfig, device: torch.device) -> tuple[PairDataset, DataLoader]:
     """Training crops with scale, flips, photometric and camera degradations; labels mapped to CamVid's."""
+    data = cfg.data
+    if data.layout not in LAYOUTS:
+        raise SelganError(f"data.layout {data.layout!r} is not one of {', '.join(sorted(LAYOUTS))}")
     train = PairDataset(
-        LAYOUTS[args.layout](args.data, "train"),
-        crop=args.crop,
+        LAYOUTS[data.layout](data_path(data.root), data.split),
+        crop=data.crop,
         flip=True,
         scale_range=(0.5, 2.0),
         pad_label=IGNORE,
-        label_mapping=get_mapping(args.label_vocab, CAMVID.name),
-        seed=args.seed,
+        label_mapping=get_mapping(data.label_vocab, CAMVID.name),
+        seed=cfg.optim.seed,
         photometric=1.0,
         degrade=True,
     )
     loader = DataLoader(
         train,
-        batch_size=args.batch,
+        batch_size=cfg.optim.batch,
         shuffle=True,
         drop_last=True,
-        num_workers=args.workers,
-        generator=torch.Generator().manual_seed(args.seed),
+        num_workers=data.workers,
+        generator=torch.Generator().manual_seed(cfg.optim.seed),
         pin_memory=device.type == "cuda",
     )
     return train, loader
 
 
 class SegmenterRun:
-    """One run's state (network, optimiser, step, schedule length) and how it is saved and resumed."""
+    """One run's state (config, network, optimiser, step, schedule length) and how it is saved and resumed."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.device = torch.device(args.device)
         self.out = Path(args.out).expanduser()
+        self.minutes_limit = args.minutes
+        checkpoint = resume_checkpoint(self.out, args.resume)
+        state = load_checkpoint(checkpoint) if checkpoint else None
+        self.cfg = cfg = run_config(SegmenterTrainConfig, args, state)
+        if cfg.model.arch not in ARCHITECTURES:
+            raise SelganError(f"model.arch {cfg.model.arch!r} is not one of {', '.join(ARCHITECTURES)}")
+        if cfg.run.threads:
+            torch.set_num_threads(cfg.run.threads)
+        auto = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(auto if cfg.run.device == "auto" else cfg.run.device)
         self.out.mkdir(parents=True, exist_ok=True)
-        torch.manual_seed(args.seed)
-        self.model, self.cfg = build_model(args, self.device)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=args.lr, weight_decay=1e-4)
-        self.train, self.loader = build_loader(args, self.device)
+        torch.manual_seed(cfg.optim.seed)
+        self.model, self.net_cfg = build_model(cfg.model, None if state else args.init, self.device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.optim.lr, weight_decay=1e-4)
+        self.train, self.loader = build_loader(cfg, self.device)
         self.weights = class_weights(self.train).to(self.device)
-        self.step, self.total = 0, args.steps
+        self.step, self.total = 0, cfg.optim.steps
+        if state is not None:
+            self._restore(state)
         self.start = time.time()
-        autocast_dtype = amp_dtype(args.amp, self.device)
+        self.fit_step = self.step + 50  # fit_schedule measures the speed of this session's first 50 steps
+        autocast_dtype = amp_dtype(cfg.optim.amp, self.device)
         print(f"autocast: {autocast_dtype or 'off (fp32)'}", flush=True)
         self.amp = dict(
             device_type=self.device.type, dtype=autocast_dtype or torch.float32, enabled=autocast_dtype is not None
@@ -238,15 +210,13 @@ class SegmenterRun:
     def checkpoint(self) -> Path:
         return self.out / "checkpoint.pt"
 
-    def resume(self) -> None:
-        """Continue exactly from the run's checkpoint, if there is one."""
-        if self.checkpoint.exists():
-            state = load_checkpoint(self.checkpoint)
-            set_rng_state(state["rng"])
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            self.step, self.total = state["step"], state["total_steps"]
-            print(f"resumed at step {self.step} of {self.total}", flush=True)
+    def _restore(self, state: dict) -> None:
+        """Continue exactly from the run's checkpoint (network, optimiser, RNG, step, schedule)."""
+        set_rng_state(state["rng"])
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step, self.total = state["step"], state["total_steps"]
+        print(f"resumed at step {self.step} of {self.total}", flush=True)
 
     def save(self, path: Path, weights_only: bool = False) -> None:
         """The resumable checkpoint, or (weights_only) an fp16 snapshot of the network for export."""
@@ -255,7 +225,13 @@ class SegmenterRun:
             weights = {
                 k: (v.half() if v.is_floating_point() and "running" not in k else v).cpu() for k, v in weights.items()
             }
-        state = {"model": weights, "step": self.step, "total_steps": self.total, "config": self.cfg.to_json_dict()}
+        state = {
+            "model": weights,
+            "step": self.step,
+            "total_steps": self.total,
+            "config": self.net_cfg.to_json_dict(),  # the network's shape (segmenter_export reads it)
+            "train_config": config_to_dict(self.cfg),
+        }
         if not weights_only:
             state["optimizer"] = self.optimizer.state_dict()
         save_checkpoint(path, state)
@@ -263,18 +239,21 @@ class SegmenterRun:
     def minutes(self) -> float:
         return (time.time() - self.start) / 60
 
+    def done(self) -> bool:
+        return self.step >= self.total or self.minutes() >= self.minutes_limit
+
     def train_step(self, x: torch.Tensor, labels: torch.Tensor) -> float:
         """One optimiser step on a batch; the loss."""
-        args = self.args
+        optim = self.cfg.optim
         for group in self.optimizer.param_groups:
-            group["lr"] = args.lr * poly_factor(self.step, self.total)
+            group["lr"] = optim.lr * poly_factor(self.step, self.total)
         x = x.to(self.device, non_blocking=True, memory_format=torch.channels_last)
         labels = labels.to(self.device, non_blocking=True)
         with torch.autocast(**self.amp):
             logits = self.model(normalize(x))
         loss = ohem_cross_entropy(logits.float(), labels, self.weights)
-        if args.lovasz:
-            loss = loss + args.lovasz * sampled_lovasz(logits.float(), labels, args.lovasz_pixels)
+        if optim.lovasz_weight:
+            loss = loss + optim.lovasz_weight * sampled_lovasz(logits.float(), labels, optim.lovasz_pixels)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -282,43 +261,40 @@ class SegmenterRun:
         return loss.item()
 
     def fit_schedule(self) -> None:
-        """With --fit-minutes, after 50 steps: end the schedule where the time limit will end the run."""
-        args = self.args
-        if self.step == 50 and args.fit_minutes and math.isfinite(args.minutes):
-            rate = self.step / max(time.time() - self.start, 1e-6)
+        """With optim.fit_share, 50 steps into this session: end the schedule where the time limit will end the run."""
+        share = self.cfg.optim.fit_share
+        if share and math.isfinite(self.minutes_limit) and self.step == self.fit_step:
+            rate = 50 / max(time.time() - self.start, 1e-6)
             # Better to end early than to stop undecayed, hence a share of the time left.
-            left = args.minutes * 60 - (time.time() - self.start)
-            self.total = min(self.total, int(self.step + rate * left * args.fit_share))
+            left = self.minutes_limit * 60 - (time.time() - self.start)
+            self.total = min(self.total, int(self.step + rate * left * share))
             print(f"{rate:.2f} steps/s: the schedule ends at step {self.total}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    run = SegmenterRun(parse_args(argv))
     torch.backends.cudnn.benchmark = True
-    run = SegmenterRun(args)
-    run.resume()
     log = (run.out / "log.jsonl").open("a")
+    every = run.cfg.run
     last_save = last_snapshot = time.time()
     run.model.train()
-    while run.step < run.total and run.minutes() < args.minutes:
+    while not run.done():
         run.train.set_epoch(run.step // len(run.loader))
         for x, labels in run.loader:
             loss = run.train_step(x, labels)
             run.fit_schedule()
-            if run.step % 50 == 0:
+            if run.step % every.log_every == 0:
                 lr = run.optimizer.param_groups[0]["lr"]
                 record = {"step": run.step, "total_steps": run.total, "loss": loss, "lr": lr, "minutes": run.minutes()}
                 log.write(json.dumps(record) + "\n")
                 log.flush()
-            if time.time() - last_save > 300:
+            if time.time() - last_save > every.checkpoint_minutes * 60:
                 run.save(run.checkpoint)
                 last_save = time.time()
-            if time.time() - last_snapshot > args.snapshot_minutes * 60:
+            if every.snapshot_minutes and time.time() - last_snapshot > every.snapshot_minutes * 60:
                 run.save(run.out / f"weights_step{run.step}.pt", weights_only=True)
                 last_snapshot = time.time()
-            if run.step >= run.total or run.minutes() >= args.minutes:
+            if run.done():
                 break
     run.save(run.checkpoint)
     run.save(run.out / f"weights_step{run.step}.pt", weights_only=True)
