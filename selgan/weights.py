@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
 from safetensors.torch import save_file
 
 from selgan.codec import CodecNetwork, build_network
 from selgan.config import CodecConfig, from_dict, to_dict
-from selgan.entropy import LabelMapModel, MaskModel
 from selgan.tensorfile import read_tagged
 from selgan.zoo import sha256_file
 
@@ -19,16 +17,14 @@ FORMAT = "selgan-codec-1"
 
 def save_network(model: CodecNetwork, cfg: CodecConfig, path: str | Path, half: bool = True) -> str:
     """Write weights (fp16 where safe) and integer tables; returns the file's sha256."""
-    if model.label_model is None or model.mask_model is None or model.latent_model.freq_table.numel() == 0:
+    if not all(m.fitted for m in (model.label_model, model.mask_model, model.latent_model)):
         raise ValueError("fit the label and mask models and call latent_model.update() before saving")
     tensors = {}
     for key, value in model.state_dict().items():
         # Logits only matter for further training; the frozen integer tables are what coding uses.
         if value.is_floating_point() and half:
             value = value.half()
-        tensors[key] = value.contiguous()
-    tensors["label_model.table"] = torch.from_numpy(model.label_model.table.astype("int32"))
-    tensors["mask_model.table"] = torch.from_numpy(model.mask_model.table.astype("int32"))
+        tensors[key] = value.contiguous()  # the entropy models' integer tables are buffers among them
     save_file(tensors, str(path), metadata={"format": FORMAT, "config": json.dumps(to_dict(cfg))})
     return sha256_file(path)
 
@@ -43,9 +39,5 @@ def load_network_and_config(path: str | Path) -> tuple[CodecNetwork, CodecConfig
     tensors, metadata = read_tagged(path, FORMAT)
     cfg = from_dict(CodecConfig, json.loads(metadata["config"]))
     model = build_network(cfg)
-    model.label_model = LabelMapModel(
-        model.vocab.num_classes, tensors.pop("label_model.table").numpy().astype("uint32")
-    )
-    model.mask_model = MaskModel(tensors.pop("mask_model.table").numpy().astype("uint32"))
     model.load_state_dict(tensors)
     return model.eval(), cfg

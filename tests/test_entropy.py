@@ -106,8 +106,32 @@ def test_training_and_coding_use_the_same_contexts(latent_model):
 def test_coding_without_update_says_so():
     model = LatentContextModel(2, 5, 12)
     symbols, coded, classes = random_latent(shape=(2, 4, 4))
-    with pytest.raises(RuntimeError, match="update"):
+    with pytest.raises(RuntimeError, match="no fitted freq_table: fit it \\(update"):
         model.encode(symbols, coded, classes)
+    with pytest.raises(RuntimeError, match="MaskModel has no fitted table"):
+        MaskModel().encode(np.ones((3, 3), bool))
+
+
+def test_tables_are_buffers_saved_and_restored_with_the_state_dict():
+    """Each entropy model's table is a registered buffer: one state dict carries it, of any fitted size, and a
+    state dict without it (a training checkpoint) loads as unfitted; a table of the wrong shape is refused."""
+    rng = np.random.default_rng(0)
+    fitted = MaskModel.fit([rng.random((8, 8)) < 0.3 for _ in range(4)])
+    restored = MaskModel()
+    restored.load_state_dict(fitted.state_dict())
+    mask = rng.random((6, 7)) < 0.5
+    assert restored.fitted and restored.encode(mask) == fitted.encode(mask)
+    assert restored.state_dict()["table"].dtype == torch.int32
+    empty = MaskModel()
+    empty.load_state_dict({})
+    assert not empty.fitted
+    with pytest.raises(RuntimeError, match="mask table must be \\(81, 2\\)"):
+        MaskModel().load_state_dict({"table": torch.ones(5, 2, dtype=torch.int32)})
+    latent = LatentContextModel(2, 5, 12)
+    latent.update()
+    again = LatentContextModel(2, 5, 12)
+    again.load_state_dict(latent.state_dict())
+    assert torch.equal(again.freq_table, latent.freq_table)
 
 
 def test_mask_model_round_trip():

@@ -235,8 +235,9 @@ def test_export_a_trained_checkpoint_and_load_it(camvid, tmp_path, monkeypatch):
         out = tmp_path / f"from-{n}"
         assert main(["train", SMOKE, "--out", str(out), "--init", source, f"data.root={camvid}", "optim.steps=0"]) == 0
         state = torch.load(out / "checkpoint.pt", weights_only=True)
-        assert state["step"] == 0 and state["model"]["latent_model.freq_table"].numel() == 0
-        assert all(torch.equal(state["model"][k], v) for k, v in shipped.items() if k != "latent_model.freq_table")
+        tables = ("latent_model.freq_table", "label_model.table", "mask_model.table")
+        assert state["step"] == 0 and all(state["model"][k].numel() == 0 for k in tables)
+        assert all(torch.equal(state["model"][k], v) for k, v in shipped.items() if k not in tables)
     assert main(["train", SMOKE, "--out", str(tmp_path / "x"), "--init", str(tmp_path / "nothing.safetensors")]) == 2
 
 

@@ -76,9 +76,10 @@ class CodecNetwork(nn.Module):
         self.generator = generator  # Generator or SemanticGenerator: the same call and noise_shapes()
         self.latent_model = latent_model
         self.register_buffer("class_weights", torch.from_numpy(vocab.downsample_weights()), persistent=False)
-        # Fitted from data by export, not by gradient descent (see entropy/labels.py, entropy/mask.py).
-        self.label_model: LabelMapModel | None = None
-        self.mask_model: MaskModel | None = None
+        # Fitted from data by export, not by gradient descent (see entropy/labels.py, entropy/mask.py); their
+        # tables, like the latent model's, are buffers that stay empty until then.
+        self.label_model = LabelMapModel(vocab.num_classes)
+        self.mask_model = MaskModel()
 
     def draw_noise(
         self, batch: int, latent_shape: tuple[int, int], device=None, generator: torch.Generator | None = None
@@ -135,7 +136,7 @@ class CodecNetwork(nn.Module):
         x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
         _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
-        label_stream = self._label_model().encode(stored) if labels is not None else None
+        label_stream = self.label_model.encode(stored) if labels is not None else None
         return Analysis(width, height, image, stored, symbols[0].numpy(), label_stream)
 
     def code(
@@ -148,7 +149,7 @@ class CodecNetwork(nn.Module):
             streams["labels"] = analysis.label_stream
         coded = self._coded_cells(analysis, preserved_classes, painted_mask)
         if painted_mask is not None:
-            streams["mask"] = self._mask_model().encode(coded)
+            streams["mask"] = self.mask_model.encode(coded)
         streams["latent"] = self.latent_model.encode(analysis.symbols, coded, self.latent_classes(stored))
         selective = preserved_classes is not None or painted_mask is not None
         if selective and analysis.label_stream is not None and not coded.all():
@@ -259,11 +260,11 @@ class CodecNetwork(nn.Module):
         label_shape = (padded[0] // self.label_downsample, padded[1] // self.label_downsample)
         latent_shape = (padded[0] // LATENT_STRIDE, padded[1] // LATENT_STRIDE)
         if "labels" in coded_image.streams:
-            stored = self._label_model().decode(coded_image.streams["labels"], label_shape)
+            stored = self.label_model.decode(coded_image.streams["labels"], label_shape)
         else:
             stored = np.full(label_shape, self.vocab.ignore_id, dtype=np.int64)
         if "mask" in coded_image.streams:
-            coded = self._mask_model().decode(coded_image.streams["mask"], latent_shape)
+            coded = self.mask_model.decode(coded_image.streams["mask"], latent_shape)
         elif coded_image.mode == Mode.SELECTIVE:
             if not coded_image.preserved_classes or "labels" not in coded_image.streams:
                 raise BitstreamError("selective file names no preserve set (neither classes with labels nor a mask)")
@@ -306,13 +307,3 @@ class CodecNetwork(nn.Module):
             masks.append(random_latent_masks(classes, self.vocab.ignore_id, 0.0, generator)[0, 0].numpy() > 0)
             masks.append(class_latent_mask(stored, self.vocab.thing_ids, ratio))  # objects: what people paint
         self.mask_model = MaskModel.fit(masks)
-
-    def _label_model(self) -> LabelMapModel:
-        if self.label_model is None:
-            raise RuntimeError("this codec has no fitted label-map model (export the checkpoint first)")
-        return self.label_model
-
-    def _mask_model(self) -> MaskModel:
-        if self.mask_model is None:
-            raise RuntimeError("this codec has no fitted mask model (export the checkpoint first)")
-        return self.mask_model

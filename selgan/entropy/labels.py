@@ -7,20 +7,27 @@ from collections.abc import Iterable
 import numpy as np
 
 from selgan.entropy.coder import decode_grid, encode_grid, neighbour, quantize_pmf
+from selgan.entropy.tables import FrozenTables
 
 # Wavefront slope 2 makes the top-right neighbour causal.
 _SLOPE = 2
 
 
-class LabelMapModel:
+class LabelMapModel(FrozenTables):
     """P(label | left, top, top-left, top-right) as an integer table; 'outside' is one more value."""
 
-    def __init__(self, num_classes: int, table: np.ndarray) -> None:
-        states = num_classes + 1
-        if table.shape != (states**4, num_classes):
-            raise ValueError(f"label table must be {(states**4, num_classes)}, got {table.shape}")
+    TABLES = ("table",)
+
+    def __init__(self, num_classes: int, table: np.ndarray | None = None) -> None:
+        super().__init__({"table": num_classes})
         self.num_classes = num_classes
-        self.table = table
+        if table is not None:
+            self.set_table("table", table)
+
+    def check_table(self, name: str, shape: tuple[int, ...]) -> None:
+        expected = ((self.num_classes + 1) ** 4, self.num_classes)
+        if shape != expected:
+            raise ValueError(f"label table must be {expected}, got {shape}")
 
     @classmethod
     def fit(cls, label_maps: Iterable[np.ndarray], num_classes: int) -> LabelMapModel:
@@ -43,12 +50,12 @@ class LabelMapModel:
     def encode(self, labels: np.ndarray) -> bytes:
         """Label map (h, w) ints -> bytes."""
         valid = np.ones(labels.shape, dtype=bool)
-        return encode_grid(labels.astype(np.int64), valid, self.table, self._context_fn, _SLOPE)
+        return encode_grid(labels.astype(np.int64), valid, self.frozen("table"), self._context_fn, _SLOPE)
 
     def decode(self, data: bytes, shape: tuple[int, int]) -> np.ndarray:
         """bytes -> label map of the given (h, w)."""
         valid = np.ones(shape, dtype=bool)
-        return decode_grid(data, valid, self.table, self._context_fn, _SLOPE, fill=0)
+        return decode_grid(data, valid, self.frozen("table"), self._context_fn, _SLOPE, fill=0)
 
     def _context_fn(self, grid: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         return _contexts(grid, ys, xs, self.num_classes)

@@ -15,13 +15,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from selgan.entropy.coder import ANS_SLACK_BYTES, PRECISION, decode_grid, encode_grid, quantize_pmf
+from selgan.entropy.tables import FrozenTables
 
 
-class LatentContextModel(nn.Module):
+class LatentContextModel(FrozenTables):
     """logits[c, class, left, top, prev] = full + neighbours-only + class-only terms."""
 
+    TABLES = ("freq_table",)  # integer tables for coding; empty until update() freezes them
+
     def __init__(self, latent_channels: int, num_centers: int, num_classes: int) -> None:
-        super().__init__()
+        super().__init__({"freq_table": num_centers})
         self.latent_channels = latent_channels
         self.num_centers = num_centers
         self.num_classes = num_classes
@@ -29,8 +32,6 @@ class LatentContextModel(nn.Module):
         self.full_logits = nn.Parameter(torch.zeros(c, k, s, s, s, n))
         self.neighbour_logits = nn.Parameter(torch.zeros(c, 1, s, s, s, n))
         self.class_logits = nn.Parameter(torch.zeros(c, k, 1, 1, 1, n))
-        # Integer tables for coding; empty until update() freezes them.
-        self.register_buffer("freq_table", torch.zeros(0, n, dtype=torch.int32))
 
     def log_pmf(self) -> torch.Tensor:
         """(contexts, L) natural-log probabilities for every context."""
@@ -67,18 +68,24 @@ class LatentContextModel(nn.Module):
     def update(self) -> None:
         """Freeze the current probabilities into integer tables used by encode/decode."""
         pmf = self.log_pmf().double().exp().cpu().numpy()
-        self.freq_table = torch.from_numpy(quantize_pmf(pmf).astype(np.int32))
+        self.set_table("freq_table", quantize_pmf(pmf))
+
+    def check_table(self, name: str, shape: tuple[int, ...]) -> None:
+        states = self.num_centers + 1
+        expected = (self.latent_channels * self.num_classes * states**3, self.num_centers)
+        if shape != expected:
+            raise ValueError(f"latent table must be {expected}, got {shape}")
 
     def encode(self, symbols: np.ndarray, coded: np.ndarray, classes: np.ndarray) -> bytes:
         """symbols (C,h,w), coded (h,w) bool, classes (h,w) -> bytes."""
         grid = np.where(coded[None], symbols, self.num_centers).reshape(-1, symbols.shape[-1])
         valid = np.tile(coded, (self.latent_channels, 1))
-        return encode_grid(grid, valid, self._table(), self._context_fn(classes), slope=1)
+        return encode_grid(grid, valid, self.frozen("freq_table"), self._context_fn(classes), slope=1)
 
     def min_bytes(self, symbols: np.ndarray, coded: np.ndarray, classes: np.ndarray) -> int:
         """A floor on len(encode(symbols, coded, classes)), without coding: the symbols' information content
         under the frozen tables, less the coder's slack. Rate control uses it to skip candidates that cannot fit."""
-        table = self._table()
+        table = self.frozen("freq_table")
         ctx = self.context_index(
             torch.from_numpy(symbols).long()[None],
             torch.from_numpy(coded)[None, None],
@@ -91,20 +98,9 @@ class LatentContextModel(nn.Module):
     def decode(self, data: bytes, coded: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """bytes -> symbols (C,h,w); uncoded positions hold the 'absent' value L."""
         valid = np.tile(coded, (self.latent_channels, 1))
-        grid = decode_grid(data, valid, self._table(), self._context_fn(classes), slope=1, fill=self.num_centers)
+        table = self.frozen("freq_table")
+        grid = decode_grid(data, valid, table, self._context_fn(classes), slope=1, fill=self.num_centers)
         return grid.reshape(self.latent_channels, *coded.shape)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # The frozen table's size is only known once update() ran: take the stored one's shape.
-        table = state_dict.get(prefix + "freq_table")
-        if table is not None:
-            self.freq_table = torch.zeros_like(table)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def _table(self) -> np.ndarray:
-        if self.freq_table.numel() == 0:
-            raise RuntimeError("LatentContextModel.update() must be called before coding")
-        return self.freq_table.numpy()
 
     def _context_fn(self, classes: np.ndarray):
         height = classes.shape[0]

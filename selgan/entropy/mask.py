@@ -7,17 +7,24 @@ from collections.abc import Iterable
 import numpy as np
 
 from selgan.entropy.coder import decode_grid, encode_grid, neighbour, quantize_pmf
+from selgan.entropy.tables import FrozenTables
 
 _SLOPE = 2
 
 
-class MaskModel:
+class MaskModel(FrozenTables):
     """P(bit | left, top, top-left, top-right), each neighbour 0, 1 or outside."""
 
-    def __init__(self, table: np.ndarray) -> None:
-        if table.shape != (81, 2):
-            raise ValueError(f"mask table must be (81, 2), got {table.shape}")
-        self.table = table
+    TABLES = ("table",)
+
+    def __init__(self, table: np.ndarray | None = None) -> None:
+        super().__init__({"table": 2})
+        if table is not None:
+            self.set_table("table", table)
+
+    def check_table(self, name: str, shape: tuple[int, ...]) -> None:
+        if shape != (81, 2):
+            raise ValueError(f"mask table must be (81, 2), got {shape}")
 
     @classmethod
     def fit(cls, masks: Iterable[np.ndarray]) -> MaskModel:
@@ -31,11 +38,11 @@ class MaskModel:
     def encode(self, mask: np.ndarray) -> bytes:
         """Boolean mask (h, w) -> bytes."""
         grid = mask.astype(np.int64)
-        return encode_grid(grid, np.ones(mask.shape, dtype=bool), self.table, _contexts, _SLOPE)
+        return encode_grid(grid, np.ones(mask.shape, dtype=bool), self.frozen("table"), _contexts, _SLOPE)
 
     def decode(self, data: bytes, shape: tuple[int, int]) -> np.ndarray:
         """bytes -> boolean mask of the given (h, w)."""
-        grid = decode_grid(data, np.ones(shape, dtype=bool), self.table, _contexts, _SLOPE, fill=0)
+        grid = decode_grid(data, np.ones(shape, dtype=bool), self.frozen("table"), _contexts, _SLOPE, fill=0)
         return grid.astype(bool)
 
 

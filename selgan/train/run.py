@@ -244,6 +244,7 @@ def load_init_source(source: Path | str) -> dict:
     """
     from selgan import zoo
     from selgan.config import to_dict
+    from selgan.entropy.tables import table_keys
     from selgan.weights import load_network_and_config
 
     path = Path(source)
@@ -255,7 +256,8 @@ def load_init_source(source: Path | str) -> dict:
         raise SelganError(f"{path}: no such weights file")
     codec, cfg = load_network_and_config(path)
     model = codec.state_dict()
-    model["latent_model.freq_table"] = model["latent_model.freq_table"][:0]  # a training codec holds no tables yet
+    for key in table_keys(codec):  # a training codec holds no tables yet: export fits them again
+        model[key] = model[key][:0]
     return {"model": model, "codec_config": to_dict(cfg), "step": 0}
 
 
