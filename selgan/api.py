@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from selgan.bitstream import Bitstream
+from selgan.bitstream import Bitstream, varint
 from selgan.budget import Rung, budget_bytes, choose
 from selgan.codec import CodecNetwork
 from selgan.codec.network import Analysis
 from selgan.errors import BitstreamError, BudgetError, ImageError, ModelNotFoundError
 from selgan.imageio import ImageLike, load_mask, load_rgb
 from selgan.labels.vocab import Vocabulary
+from selgan.metadata import DEFAULT_POLICY, read_metadata
+from selgan.metadata import decode as decode_metadata
+from selgan.metadata import encode as encode_metadata
 from selgan.segment import SegMap, get_segmenter
 from selgan.segment.labelfile import check_labels, read_label_png
 from selgan.select import PreserveSet, class_order, parse_preserve, resolve_classes
@@ -68,6 +72,7 @@ class Codec:
         max_bytes: int | None = None,
         target_bpp: float | None = None,
         priority: Sequence[str | int] | None = None,
+        metadata: str = DEFAULT_POLICY,
     ) -> Bitstream:
         """Compress an image.
 
@@ -82,8 +87,12 @@ class Codec:
         max_bytes / target_bpp: a byte budget instead of a preserve set: the file that preserves the most
             (classes in `priority` order, then the whole image, then with a larger latent), among the codecs
             sharing this one's segmenter, whose real size fits. The Bitstream names the model and the classes.
+        metadata: what the photo says about itself (a path's or PIL image's EXIF, XMP and ICC profile) goes
+            into the file as: "essential" (capture time, GPS, camera make and model; a few dozen bytes; the
+            default), "keep" (all of it, compressed) or "strip" (nothing). A budget counts these bytes.
         """
         rgb = load_rgb(image)
+        payload = encode_metadata(read_metadata(image), metadata)
         if not 0 <= seed < 2**32:
             raise ImageError("seed must be in 0 … 2**32-1")
         size = (rgb.shape[1], rgb.shape[0])
@@ -93,7 +102,7 @@ class Codec:
                     "a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask"
                 )
             budget = budget_bytes(max_bytes, target_bpp, *size)
-            return self._compress_to_budget(rgb, labels, seed, budget, priority)
+            return self._compress_to_budget(rgb, labels, seed, budget, priority, payload)
         chosen = self.preserve_set(preserve)
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         if not chosen.whole and label_map is None:
@@ -104,7 +113,7 @@ class Codec:
         if mask is not None or chosen.nothing:  # "nothing": an empty painted mask, the label map only
             latent_mask = self.model.painted_cells(None if mask is None else load_mask(mask), *rgb.shape[:2])
         coded = self.model.compress(rgb, label_map, None if chosen.whole else chosen.classes, latent_mask, seed)
-        return Bitstream.of(coded, self.model_id, self.weights_hash)
+        return _with_metadata(Bitstream.of(coded, self.model_id, self.weights_hash), payload)
 
     def rate_ladder(
         self, rgb: np.ndarray, label_map: np.ndarray, seed: int, priority: Sequence[str | int] | None = None
@@ -144,12 +153,27 @@ class Codec:
         seed: int,
         max_bytes: int,
         priority: Sequence[str | int] | None,
+        metadata: bytes,
     ) -> Bitstream:
         size = (rgb.shape[1], rgb.shape[0])
         label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
         if label_map is None:
             raise BudgetError(f"a byte budget needs a label map and {self.model_id} has no segmenter: pass labels=…")
-        return choose(self.rate_ladder(rgb, label_map, seed, priority), max_bytes)[0]
+        rungs = self.rate_ladder(rgb, label_map, seed, priority)
+        # The metadata stream's bytes (payload, stream id, length) come out of the budget.
+        extra = len(metadata) + 1 + len(varint(len(metadata))) if metadata else 0
+        try:
+            return _with_metadata(choose(rungs, max_bytes - extra)[0], metadata)
+        except BudgetError:
+            if not metadata:
+                raise
+            bitstream = choose(rungs, max_bytes)[0]  # without the metadata: raises when even that cannot fit
+        warnings.warn(
+            f"the photo's metadata ({extra} bytes) does not fit in {max_bytes} bytes beside the smallest image "
+            "file and is not kept; raise the budget or pass metadata='strip' to silence this",
+            stacklevel=3,
+        )
+        return bitstream
 
     def _siblings(self) -> list[Codec]:
         """The installed codecs that share this one's segmenter and vocabulary (a rate ladder's members)."""
@@ -170,7 +194,16 @@ class Codec:
         """A .sgc file's bytes (or a parsed Bitstream) made with this model -> PIL image."""
         bitstream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
         self.check_identity(bitstream)
-        return Image.fromarray(self.model.decompress(bitstream))
+        image = Image.fromarray(self.model.decompress(bitstream))
+        if "metadata" in bitstream.streams:
+            # The photo's own EXIF, XMP and ICC profile, for writers (selgan.metadata.read_metadata(image)).
+            try:
+                stored = decode_metadata(bitstream.streams["metadata"])
+            except BitstreamError as exc:  # the pixels are intact: give them back and say what was lost
+                warnings.warn(f"the file's metadata is damaged and is not restored ({exc})", stacklevel=2)
+            else:
+                image.info.update(stored.image_info())
+        return image
 
     def preserve_set(self, preserve: Sequence[str | int] | str | None) -> PreserveSet:
         """A preserve argument in this model's vocabulary (see compress; selgan.select.parse_preserve)."""
@@ -291,3 +324,8 @@ def decompress(data: bytes | str | os.PathLike) -> Image.Image:
 
     bitstream = Bitstream.from_bytes(data)
     return codec_for(bitstream).decompress(bitstream)
+
+
+def _with_metadata(bitstream: Bitstream, payload: bytes) -> Bitstream:
+    """The file with its metadata stream, when there is something to store."""
+    return bitstream.with_stream("metadata", payload) if payload else bitstream

@@ -16,23 +16,26 @@ Layout (all integers little-endian or LEB128 varints):
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from selgan.errors import BitstreamError
 
 MAGIC = b"\x89SGC"
-# Version 2 added the "colours" stream (per-region mean colours of synthesised regions). A file is written
-# with the lowest version that can hold it, so files without that stream are still version 1.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# Version 2 added the "colours" stream (per-region mean colours of synthesised regions), version 3 the
+# "metadata" stream (the photo's EXIF, XMP and ICC profile; selgan/metadata.py). A file is written with the
+# lowest version that can hold its streams, so a file without them keeps the older version.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MAX_SIDE = 1 << 15
 MAX_PIXELS = 1 << 26  # 8192×8192: beyond this the untiled generator needs more memory than a desktop has
 
-STREAM_IDS = {"labels": 1, "mask": 2, "latent": 3, "colours": 4}
-_STREAMS_SINCE = {"colours": 2}  # streams a version-1 file cannot hold
+STREAM_IDS = {"labels": 1, "mask": 2, "latent": 3, "colours": 4, "metadata": 5}
+_STREAMS_SINCE = {"colours": 2, "metadata": 3}  # streams older versions cannot hold
 _STREAM_NAMES = {v: k for k, v in STREAM_IDS.items()}
 
 
@@ -67,17 +70,22 @@ class Bitstream(CodedImage):
             **{f.name: getattr(coded, f.name) for f in fields(CodedImage)}, model_id=model_id, weights_hash=weights_hash
         )
 
+    def with_stream(self, name: str, payload: bytes) -> Bitstream:
+        """This file with one more stream (or that stream replaced), written after the others."""
+        streams = {k: v for k, v in self.streams.items() if k != name}
+        return dataclasses.replace(self, streams={**streams, name: payload})
+
     def to_bytes(self) -> bytes:
         """Serialise to the .sgc byte layout."""
         self._validate()
         model = self.model_id.encode("ascii")
         out = bytearray(MAGIC)
         out += bytes([self.version, len(model)]) + model + self.weights_hash
-        out += _varint(self.width) + _varint(self.height) + bytes([int(self.mode)]) + _varint(self.seed)
+        out += varint(self.width) + varint(self.height) + bytes([int(self.mode)]) + varint(self.seed)
         out += bytes([len(self.preserved_classes), *self.preserved_classes])
         out += bytes([len(self.streams)])
         for name, payload in self.streams.items():
-            out += bytes([STREAM_IDS[name]]) + _varint(len(payload))
+            out += bytes([STREAM_IDS[name]]) + varint(len(payload))
         for payload in self.streams.values():
             out += payload
         out += struct.pack("<I", zlib.crc32(out))
@@ -139,13 +147,7 @@ class _Reader:
         return self.take(1, what)[0]
 
     def varint(self, what: str) -> int:
-        value = 0
-        for shift in range(0, 35, 7):
-            byte = self.u8(what)
-            value |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return value
-        raise BitstreamError(f"the {what} is not a valid number")
+        return read_varint(lambda: self.u8(what), what)
 
 
 def _parse(data: bytes) -> Bitstream:
@@ -202,7 +204,19 @@ def _parse(data: bytes) -> Bitstream:
     )
 
 
-def _varint(value: int) -> bytes:
+def read_varint(next_byte: Callable[[], int], what: str) -> int:
+    """A LEB128 varint of at most 5 bytes, one byte at a time from next_byte (which raises at the end)."""
+    value = 0
+    for shift in range(0, 35, 7):
+        byte = next_byte()
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value
+    raise BitstreamError(f"the {what} is not a valid number")
+
+
+def varint(value: int) -> bytes:
+    """LEB128 bytes of a number in 0 … 2**35-1."""
     if value < 0 or value >= 1 << 35:
         raise ValueError("varint out of range")
     out = bytearray()

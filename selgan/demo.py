@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from selgan.imageio import load_rgb, save_png_atomic, write_atomic
+from selgan.imageio import load_rgb, save_image_atomic, write_atomic
 from selgan.metrics import psnr
 from selgan.pipeline import Pipeline, best_classical, decode
 
@@ -25,7 +25,7 @@ def run(codec_name: str, image: np.ndarray, out: Path, stem: str, preserve: list
     sgc = out / f"{stem}.sgc"
     write_atomic(sgc, bitstream.to_bytes())
     decoded = decode(sgc.read_bytes())
-    save_png_atomic(out / f"{stem}.png", Image.fromarray(decoded.reconstruction))
+    save_image_atomic(out / f"{stem}.png", Image.fromarray(decoded.reconstruction))
     return {
         "name": stem,
         "model": codec_name,

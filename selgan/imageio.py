@@ -107,11 +107,26 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         raise
 
 
-def save_png_atomic(path: str | Path, image: Image.Image) -> None:
-    """Save an image (format from the suffix, PNG if none) without leaving partial files."""
+# What each output format is written with: lossless where the format has it, else high quality.
+_SAVE_OPTIONS = {"WEBP": {"lossless": True}, "JPEG": {"quality": 95}}
+_WRITABLE = ("PNG", "JPEG", "WEBP", "TIFF", "BMP")
+
+
+def image_format(path: str | Path) -> str:
+    """The format an output path asks for by its extension (PNG when it has none); ImageError for others."""
+    suffix = Path(path).suffix.lower()
+    fmt = Image.registered_extensions().get(suffix, "PNG") if suffix else "PNG"
+    if fmt not in _WRITABLE:
+        raise ImageError(f"{path}: selgan writes PNG, JPEG, WebP, TIFF or BMP, not {suffix}")
+    return fmt
+
+
+def save_image_atomic(path: str | Path, image: Image.Image, **options) -> None:
+    """Save an image (format from the suffix, PNG if none; options for PIL's save, e.g. metadata) without
+    leaving partial files."""
     import io
 
     buffer = io.BytesIO()
-    fmt = Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")
-    image.save(buffer, format=fmt)
+    fmt = image_format(path)
+    image.save(buffer, format=fmt, **{**_SAVE_OPTIONS.get(fmt, {}), **options})
     write_atomic(path, buffer.getvalue())

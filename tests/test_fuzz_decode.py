@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image, TiffImagePlugin
 
 import selgan
 from selgan.bitstream import Bitstream
@@ -26,9 +27,21 @@ def real_files(use_tiny_zoo_module, val_frame):
         codec.compress(image, labels=labels).to_bytes(),
         codec.compress(image, labels=labels, preserve=["car", "road"]).to_bytes(),
         codec.compress(image, mask=np.pad(np.ones((100, 100)), ((50, 210), (80, 300)))).to_bytes(),
+        codec.compress(photo_with_metadata(image), metadata="keep").to_bytes(),  # version 3: metadata stream
+        codec.compress(photo_with_metadata(image), metadata="essential").to_bytes(),
     ]
     selgan.decompress(files[0])  # loads the model once, outside the timed decodes
     return files
+
+
+def photo_with_metadata(path) -> Image.Image:
+    """The frame as a PIL image carrying EXIF (camera, time, GPS), XMP and an ICC-sized block."""
+    photo = Image.open(path).convert("RGB")
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0132] = "Canon", "2026:12:05 09:30:00"
+    exif.get_ifd(0x8825).update({1: "N", 2: (TiffImagePlugin.IFDRational(52, 1),) * 3})
+    photo.info.update({"exif": exif.tobytes(), "xmp": b"<x:xmpmeta/>", "icc_profile": bytes(range(256)) * 4})
+    return photo
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +71,7 @@ def resign(data: bytes) -> bytes:
     max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(
-    which=st.integers(0, 2), cut=st.integers(0, 10_000), flips=st.lists(st.integers(0, 80_000), min_size=1, max_size=3)
+    which=st.integers(0, 4), cut=st.integers(0, 10_000), flips=st.lists(st.integers(0, 80_000), min_size=1, max_size=3)
 )
 def test_truncated_and_bit_flipped_files(real_files, which, cut, flips):
     data = real_files[which]
@@ -77,7 +90,7 @@ def test_truncated_and_bit_flipped_files(real_files, which, cut, flips):
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
-@given(which=st.integers(0, 2), flips=st.lists(st.integers(0, 80_000), min_size=1, max_size=3))
+@given(which=st.integers(0, 4), flips=st.lists(st.integers(0, 80_000), min_size=1, max_size=3))
 def test_altered_payload_with_valid_checksum(real_files, which, flips):
     """A forger who fixes the checksum: streams are still checked, decoding stays bounded."""
     data = bytearray(real_files[which])
@@ -90,7 +103,7 @@ def test_altered_payload_with_valid_checksum(real_files, which, flips):
 @settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
-@given(which=st.integers(0, 2), flips=st.lists(st.integers(0, 8 * 40), min_size=1, max_size=2))
+@given(which=st.integers(0, 4), flips=st.lists(st.integers(0, 8 * 40), min_size=1, max_size=2))
 def test_altered_header_with_valid_checksum(real_files, which, flips):
     """Header fields changed consistently (e.g. another image size) decode to an image of the size the header
     says, or fail cleanly; the time limit grows with the size the header claims."""
@@ -116,7 +129,7 @@ def test_altered_header_with_valid_checksum(real_files, which, flips):
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
-@given(which=st.integers(0, 2), garbage=st.binary(min_size=0, max_size=2000), at=st.integers(0, 2000))
+@given(which=st.integers(0, 4), garbage=st.binary(min_size=0, max_size=2000), at=st.integers(0, 2000))
 def test_garbage_spliced_into_streams_with_valid_checksum(real_files, which, garbage, at):
     data = real_files[which]
     body = data[:-4]

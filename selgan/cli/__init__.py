@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from selgan.cli import files, segment, tools
 from selgan.errors import SelganError
@@ -23,13 +24,20 @@ def main(argv: list[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except SelganError as exc:
         print(f"selgan: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("selgan: interrupted", file=sys.stderr)
         return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning (something dropped or assumed, e.g. metadata that did not fit) as one line, not a source line."""
+    print(f"selgan: warning: {message}", file=sys.stderr)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

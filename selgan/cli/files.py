@@ -36,13 +36,27 @@ def _add_compress(sub) -> None:
     )
     p.add_argument("--labels", type=Path, help="label PNG (one input) or folder of label PNGs named like the inputs")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthesised texture")
+    p.add_argument(
+        "--metadata",
+        choices=("essential", "keep", "strip"),
+        default="essential",
+        help="the photo's EXIF/XMP/ICC in the file: essential (capture time, GPS, camera; a few dozen bytes; "
+        "the default), keep (all of it, compressed) or strip (nothing, for privacy); a budget counts it",
+    )
     p.set_defaults(run=_compress)
 
 
 def _add_decompress(sub) -> None:
     p = sub.add_parser("decompress", help=".sgc file -> image")
     p.add_argument("input", type=Path, metavar="IN.sgc")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output image (PNG)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="output image: PNG, or JPEG/WebP by its extension (lossless WebP, JPEG at quality 95); "
+        "the photo's stored metadata is written into it",
+    )
     p.set_defaults(run=_decompress)
 
 
@@ -74,7 +88,9 @@ def _compress(args: argparse.Namespace) -> int:
     inputs = progress(args.inputs)
     for path in inputs:
         labels = _labels_for(path, args.labels, several)
-        bitstream, seconds = pipeline.compress(path, labels=labels, seed=args.seed, **preserve, **budget)
+        bitstream, seconds = pipeline.compress(
+            path, labels=labels, seed=args.seed, metadata=args.metadata, **preserve, **budget
+        )
         data = bitstream.to_bytes()
         target = args.output / f"{path.stem}.sgc" if several else args.output
         write_atomic(target, data)
@@ -125,13 +141,15 @@ def _labels_for(image: Path, labels: Path | None, several: bool) -> Path | None:
 
 def _decompress(args: argparse.Namespace) -> int:
     import selgan
-    from selgan.imageio import save_png_atomic
+    from selgan.imageio import image_format, save_image_atomic
+    from selgan.metadata import read_metadata
 
     if not args.output.parent.is_dir():
         raise SelganError(f"{args.output.parent}: no such folder")
+    fmt = image_format(args.output)
     start = time.perf_counter()
     image = selgan.decompress(args.input)
-    save_png_atomic(args.output, image)
+    save_image_atomic(args.output, image, **read_metadata(image).save_options(fmt))
     print(f"{args.output}: {image.width}×{image.height} in {time.perf_counter() - start:.2f}s")
     return 0
 

@@ -52,7 +52,7 @@ def _make_segmenter(args: argparse.Namespace):
 def _segment(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from selgan.imageio import load_rgb, save_png_atomic
+    from selgan.imageio import load_rgb, save_image_atomic
     from selgan.segment.labelfile import SEGMENT_SUFFIX
 
     segmenter = _make_segmenter(args)
@@ -62,10 +62,10 @@ def _segment(args: argparse.Namespace) -> int:
         segmap = segmenter.segment(path)
         if args.vocab:
             segmap = segmap.to_vocabulary(args.vocab)
-        save_png_atomic(
+        save_image_atomic(
             args.output / f"{path.stem}{SEGMENT_SUFFIX}.png", Image.fromarray(segmap.labels.astype("uint8"), mode="L")
         )
-        save_png_atomic(args.output / f"{path.stem}_overlay.png", segmap.overlay(load_rgb(path)))
+        save_image_atomic(args.output / f"{path.stem}_overlay.png", segmap.overlay(load_rgb(path)))
         shares = ", ".join(f"{c.name} {100 * c.share:.0f}%" for c in segmap.classes_present()[:6])
         (inputs.write if hasattr(inputs, "write") else print)(f"{path}: {shares}")
     return 0
