@@ -25,6 +25,14 @@ def compress(image, model: str, **kwargs) -> Bitstream:
     return load(model).compress(image, **kwargs)
 
 
+def compare(original, other) -> dict:
+    """How close `other` (a .sgc file, its bytes, or a reconstructed image) comes to `original`: PSNR,
+    low-frequency PSNR, MS-SSIM, LPIPS when available, bytes, bpp and ratio (selgan.eval.compare)."""
+    from selgan.eval.compare import compare as measure
+
+    return measure(original, other)
+
+
 __all__ = [
     "Bitstream",
     "BitstreamError",
@@ -34,6 +42,7 @@ __all__ = [
     "SegMap",
     "SelganError",
     "UnknownClassError",
+    "compare",
     "compress",
     "decompress",
     "default_model",

@@ -1,4 +1,4 @@
-"""selgan command line: compress, decompress, info, models, train, export, eval, bench, segment, app, eval-seg.
+"""selgan command line: compress, decompress, info, compare, models, train, export, eval, bench, segment, app, eval-seg.
 
 Each command lives in the module of its job (files, tools, segment) as an `_add_<command>` parser and a
 handler; this module only assembles the parser and turns user errors into one line on stderr."""

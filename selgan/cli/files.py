@@ -1,4 +1,4 @@
-"""`selgan compress`, `decompress`, `info` and `models`: files in, files out."""
+"""`selgan compress`, `decompress`, `info`, `compare` and `models`: files in, files out."""
 
 from __future__ import annotations
 
@@ -64,6 +64,14 @@ def _add_info(sub) -> None:
     p = sub.add_parser("info", help="print a .sgc header and bytes per stream without decoding")
     p.add_argument("input", type=Path, metavar="IN.sgc")
     p.set_defaults(run=_info)
+
+
+def _add_compare(sub) -> None:
+    p = sub.add_parser("compare", help="how close a reconstruction or .sgc file comes to its original")
+    p.add_argument("original", type=Path)
+    p.add_argument("other", type=Path, metavar="RECONSTRUCTION_OR_SGC")
+    p.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
+    p.set_defaults(run=_compare)
 
 
 def _add_models(sub) -> None:
@@ -176,6 +184,40 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+_COMPARE_LINES = (  # key, label, format
+    ("psnr", "PSNR", "{:.2f} dB"),
+    ("psnr_preserved", "  preserved", "{:.2f} dB"),
+    ("psnr_synthesised", "  synthesised", "{:.2f} dB"),
+    ("psnr_lowfreq", "low-frequency PSNR", "{:.2f} dB"),
+    ("psnr_lowfreq_synthesised", "  synthesised", "{:.2f} dB"),
+    ("msssim", "MS-SSIM", "{:.4f}"),
+    ("lpips", "LPIPS", "{:.4f}"),
+    ("preserved_share", "preserved share", "{:.1%}"),
+    ("bytes", "bytes", "{}"),
+    ("bpp", "bpp", "{:.4f}"),
+    ("ratio", "ratio to 24-bit", "{:.0f}:1"),
+    ("ratio_to_original", "ratio to the original file", "{:.1f}:1"),
+)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import json
+    import math
+
+    from selgan.eval.compare import compare
+
+    result = compare(args.original, args.other)
+    if args.json:
+        print(json.dumps({k: None if isinstance(v, float) and math.isnan(v) else v for k, v in result.items()}))
+        return 0
+    print(f"{args.other} against {args.original} ({result['width']}×{result['height']})")
+    for key, label, fmt in _COMPARE_LINES:
+        value = result.get(key)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            print(f"  {label:<28} {fmt.format(value)}")
+    return 0
+
+
 def _models(args: argparse.Namespace) -> int:
     from selgan.zoo import specs
 
@@ -184,4 +226,4 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-PARSERS = (_add_compress, _add_decompress, _add_info, _add_models)
+PARSERS = (_add_compress, _add_decompress, _add_info, _add_compare, _add_models)

@@ -11,9 +11,9 @@ import numpy as np
 from selgan.api import Codec
 from selgan.baselines import code_at_budget, get_baseline
 from selgan.errors import BudgetError
-from selgan.eval.lpips_metric import lpips_distance
-from selgan.metrics import miou, msssim, periodic_artefact, periodic_ratio, psnr, psnr_lowfreq
-from selgan.pipeline import Pipeline, decode, region_psnr
+from selgan.eval.compare import fidelity
+from selgan.metrics import miou, msssim, periodic_artefact, periodic_ratio, psnr
+from selgan.pipeline import Pipeline, decode
 from selgan.segment.base import Segmenter
 
 
@@ -133,22 +133,13 @@ def _row(
         "fits": True,
         "bytes": num_bytes,
         "bpp": num_bytes * 8 / (h * w),
-        **region_psnr(sample.image, recon, mask),
-        "psnr_lowfreq": psnr_lowfreq(sample.image, recon),
-        "psnr_lowfreq_synthesised": psnr_lowfreq(sample.image, recon, mask=~mask),
-        "msssim": msssim(sample.image, recon),
-        "msssim_preserved": msssim(sample.image, recon, mask),
-        "msssim_synthesised": msssim(sample.image, recon, ~mask),
-        "preserved_share": float(mask.mean()),
+        **fidelity(sample.image, recon, mask),
     }
     row.update(
         _periodic_terms(
             sample.image, recon, mask, sample.labels if sample.labels is not None else reference, codec.model.vocab
         )
     )
-    distance = lpips_distance()
-    if distance is not None:
-        row["lpips"] = distance(sample.image, recon)
     if segmenter is not None:
         # Semantic preservation (Agustsson et al.): the segmenter on the reconstruction against the
         # ground truth, and against its own labels of the original.
