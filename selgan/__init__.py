@@ -25,12 +25,13 @@ def compress(image, model: str, **kwargs) -> Bitstream:
     return load(model).compress(image, **kwargs)
 
 
-def compare(original, other) -> dict:
+def compare(original, other, **regions) -> dict:
     """How close `other` (a .sgc file, its bytes, or a reconstructed image) comes to `original`: PSNR,
-    low-frequency PSNR, MS-SSIM, LPIPS when available, bytes, bpp and ratio (selgan.eval.compare)."""
+    low-frequency PSNR, MS-SSIM, LPIPS when available, bytes, bpp and ratio; inside preserved and synthesised
+    regions for a .sgc file, or with labels=/segment=True and preserve= (selgan.eval.compare.compare)."""
     from selgan.eval.compare import compare as measure
 
-    return measure(original, other)
+    return measure(original, other, **regions)
 
 
 __all__ = [

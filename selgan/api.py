@@ -234,6 +234,12 @@ class Codec:
         _, coded = self.model.decode_side_info(bitstream)
         return self.model.cells_to_pixels(coded, bitstream.height, bitstream.width)
 
+    def label_map(self, image: ImageLike, labels: LabelsLike | None = None) -> np.ndarray:
+        """The image's label map in this model's vocabulary (int64 H×W): `labels` checked against the image's
+        size (SegMap, label PNG path, array or PIL of ids), or the model's own segmentation when None."""
+        rgb = load_rgb(image)
+        return self._labels(self.segment(rgb) if labels is None else labels, (rgb.shape[1], rgb.shape[0]))
+
     def _auto_labels(self, rgb: np.ndarray) -> np.ndarray | None:
         if self.segmenter is None:
             return None

@@ -70,6 +70,13 @@ def _add_compare(sub) -> None:
     p = sub.add_parser("compare", help="how close a reconstruction or .sgc file comes to its original")
     p.add_argument("original", type=Path)
     p.add_argument("other", type=Path, metavar="RECONSTRUCTION_OR_SGC")
+    regions = p.add_mutually_exclusive_group()
+    regions.add_argument("--labels", type=Path, metavar="PNG", help="the original's label map: measure regions")
+    regions.add_argument("--segment", action="store_true", help="label the original with the model's segmenter")
+    p.add_argument(
+        "--preserve", default="default", help="classes counted as preserved with --labels/--segment (default: default)"
+    )
+    p.add_argument("--model", default=None, help="codec whose vocabulary, segmenter and default set are used")
     p.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     p.set_defaults(run=_compare)
 
@@ -191,6 +198,8 @@ _COMPARE_LINES = (  # key, label, format
     ("psnr_lowfreq", "low-frequency PSNR", "{:.2f} dB"),
     ("psnr_lowfreq_synthesised", "  synthesised", "{:.2f} dB"),
     ("msssim", "MS-SSIM", "{:.4f}"),
+    ("msssim_preserved", "  preserved", "{:.4f}"),
+    ("msssim_synthesised", "  synthesised", "{:.4f}"),
     ("lpips", "LPIPS", "{:.4f}"),
     ("preserved_share", "preserved share", "{:.1%}"),
     ("bytes", "bytes", "{}"),
@@ -206,7 +215,9 @@ def _compare(args: argparse.Namespace) -> int:
 
     from selgan.eval.compare import compare
 
-    result = compare(args.original, args.other)
+    result = compare(
+        args.original, args.other, labels=args.labels, segment=args.segment, preserve=args.preserve, model=args.model
+    )
     if args.json:
         print(json.dumps({k: None if isinstance(v, float) and math.isnan(v) else v for k, v in result.items()}))
         return 0

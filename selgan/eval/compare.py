@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from selgan.api import LabelsLike, shared
 from selgan.bitstream import Bitstream
 from selgan.errors import ImageError
 from selgan.eval.lpips_metric import lpips_distance
 from selgan.imageio import ImageLike, load_rgb
 from selgan.metrics import msssim, psnr_lowfreq
 from selgan.pipeline import decode, region_psnr
+from selgan.select import pixel_preserve_mask
+from selgan.zoo import default_codec
 
 
 def fidelity(original: np.ndarray, reconstruction: np.ndarray, preserved: np.ndarray) -> dict[str, float]:
@@ -34,30 +38,46 @@ def fidelity(original: np.ndarray, reconstruction: np.ndarray, preserved: np.nda
     return metrics
 
 
-def compare(original: ImageLike, other: ImageLike | bytes | Bitstream) -> dict:
+def compare(
+    original: ImageLike,
+    other: ImageLike | bytes | Bitstream,
+    *,
+    labels: LabelsLike | None = None,
+    segment: bool = False,
+    preserve: Sequence[str | int] | str = "default",
+    model: str | None = None,
+) -> dict:
     """Metrics of `other` against `original`: a .sgc file (path, bytes or Bitstream; decoded with the model it
     names, its preserved and synthesised regions measured apart) or a reconstructed image (path, PIL or array).
 
-    Keys: fidelity's metrics (region ones only for .sgc files), 'bytes', 'bpp' and 'ratio' (the uncompressed
+    Regions for an image (or other regions for a file): `labels` (the original's label map: a label PNG path,
+    an array or PIL of ids, or a SegMap) or `segment=True` (the model's segmenter labels the original), and
+    `preserve`, the classes counted as preserved, in the preserve dialect of compress ('default': the model's
+    own set). `model` names the codec whose vocabulary, segmenter and default set are used (default: the
+    installed default codec).
+
+    Keys: fidelity's metrics (region ones only with regions), 'bytes', 'bpp' and 'ratio' (the uncompressed
     24-bit size over the file's bytes) when the size is known (a file, bytes or a Bitstream), and
     'original_bytes' with 'ratio_to_original' when the original is a file."""
     reference = load_rgb(original)
     height, width = reference.shape[:2]
     data = _sgc_bytes(other)
+    preserved = None
     if data is not None:
         decoded = decode(data)
         reconstruction, preserved, num_bytes = decoded.reconstruction, decoded.preserved, len(data)
     else:
         reconstruction = load_rgb(other)
-        preserved = np.ones((height, width), dtype=bool)
         num_bytes = os.path.getsize(other) if isinstance(other, (str, os.PathLike)) else None
     if reconstruction.shape != reference.shape:
         raise ImageError(
             f"the reconstruction is {reconstruction.shape[1]}×{reconstruction.shape[0]}, the original {width}×{height}"
         )
+    if labels is not None or segment:
+        preserved = preserved_region(reference, labels, preserve, model)
     result: dict = {"width": width, "height": height}
-    metrics = fidelity(reference, reconstruction, preserved)
-    if data is None:  # an image tells nothing of regions: the whole image is its only one
+    metrics = fidelity(reference, reconstruction, np.ones((height, width), bool) if preserved is None else preserved)
+    if preserved is None:  # an image alone tells nothing of regions: the whole image is its only one
         metrics = {k: v for k, v in metrics.items() if not k.endswith(("_preserved", "_synthesised", "_share"))}
     result.update(metrics)
     if num_bytes is not None:
@@ -66,6 +86,18 @@ def compare(original: ImageLike, other: ImageLike | bytes | Bitstream) -> dict:
             result["original_bytes"] = os.path.getsize(original)
             result["ratio_to_original"] = result["original_bytes"] / num_bytes
     return result
+
+
+def preserved_region(
+    image: np.ndarray, labels: LabelsLike | None, preserve: Sequence[str | int] | str, model: str | None = None
+) -> np.ndarray:
+    """H×W bool: the pixels of `image` whose class (from `labels`, or the model's segmenter when None) is in
+    the preserve set, as compress would keep them before snapping to latent cells."""
+    codec = shared(model or default_codec())
+    chosen = codec.preserve_set(preserve)
+    if chosen.whole:
+        raise ImageError("regions need classes to preserve: name them (or 'default'), not 'all'")
+    return pixel_preserve_mask(codec.label_map(image, labels), chosen.classes)
 
 
 def _sgc_bytes(other) -> bytes | None:
