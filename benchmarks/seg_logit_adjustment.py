@@ -28,9 +28,9 @@ SHOWN = ("Pole", "SignSymbol", "Pedestrian", "Car")
 
 
 def scores(segmenter, frames) -> list[tuple[torch.Tensor, np.ndarray]]:
-    """(log-probabilities without any class bias, labels) per frame."""
+    """(log-probabilities without any class bias or temperature, labels) per frame."""
     segmenter.class_bias = None
-    return [(segmenter.probabilities(load_rgb(image)).clamp_min(1e-8).log(), labels) for image, labels in frames]
+    return [(segmenter.logits(load_rgb(image)).log_softmax(dim=0), labels) for image, labels in frames]
 
 
 def table_for(cached: list[tuple[torch.Tensor, np.ndarray]], bias: torch.Tensor) -> dict:

@@ -133,6 +133,8 @@ def test_the_shipped_segmenter_and_hyperprior_presets_load():
     finetune = load_sections(SegmenterTrainConfig, "configs/segmenter/lovasz_finetune.yaml")
     assert finetune.optim.lovasz_weight == 1.0 and finetune.optim.fit_share == 0.85 and finetune.optim.lr == 3e-4
     assert load_sections(SegmenterTrainConfig, "configs/segmenter/camvid_fpn.yaml").model.arch == "fpn"
+    night = load_sections(SegmenterTrainConfig, "configs/segmenter/night_finetune.yaml")
+    assert night.data.conditions == "night,dusk,rain" and night.data.condition_share == 0.5
     baseline = load_sections(HyperpriorTrainConfig, "configs/hyperprior/camvid.yaml", ["optim.lmbda=0.0003"])
     assert baseline.optim.lmbda == 0.0003 and baseline.model.m == 96
 

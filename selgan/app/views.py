@@ -10,8 +10,8 @@ from PIL import Image
 
 from selgan import Bitstream, Codec, SegMap
 from selgan.metrics import psnr
+from selgan.segment.segmap import UNSURE_BELOW
 
-UNSURE_BELOW = 0.5  # pixels whose label the segmenter gives less probability are flagged (hatched)
 KEEP_COLOR, SYNTH_COLOR = (0, 255, 0), (255, 0, 255)  # brush colours that add/remove preserved regions
 PRESETS = {
     "people and vehicles": (

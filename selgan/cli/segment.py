@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from selgan.cli.common import progress
+from selgan.errors import SelganError
 
 
 def _add_segment(sub) -> None:
@@ -27,6 +28,7 @@ def _add_eval_seg(sub) -> None:
         "--vocab", default="camvid", help="vocabulary scored in (ground truth and predictions are mapped to it)"
     )
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--degrade", choices=["night", "dusk", "rain"], help="score on frames made to look like this")
     _segmenter_options(p)
     p.set_defaults(run=_eval_seg)
 
@@ -77,14 +79,27 @@ def _eval_seg(args: argparse.Namespace) -> int:
 
     from selgan.datasets import parse_size
     from selgan.segment import get_vocabulary
-    from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
+    from selgan.segment.evaluate import (
+        degraded_frames,
+        evaluate_segmenter,
+        format_calibration,
+        format_table,
+        labelled_frames,
+    )
 
     label_vocab = "cityscapes" if args.layout == "cityscapes" and args.label_vocab == "camvid" else args.label_vocab
     vocab = get_vocabulary(args.vocab)
     frames = labelled_frames(args.layout, args.data, args.split, label_vocab, vocab, parse_size(args.size))
-    result = evaluate_segmenter(_make_segmenter(args), itertools.islice(frames, args.limit), vocab)
+    frames = itertools.islice(frames, args.limit)
+    if args.degrade:
+        if args.backend == "file":
+            raise SelganError("--degrade needs a segmenter that looks at the image, not the file backend")
+        frames = degraded_frames(frames, args.degrade)
+    result = evaluate_segmenter(_make_segmenter(args), frames, vocab)
     print(format_table(result))
     print(f"\n{result['images']} images, {1000 * result['seconds_per_image']:.0f} ms per image (median)")
+    if calibration := format_calibration(result):
+        print(calibration)
     return 0
 
 

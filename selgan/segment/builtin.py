@@ -34,7 +34,9 @@ class BuiltinSegmenter:
 
     class_bias is added to the network's per-class scores: the network was trained with class-weighted
     cross-entropy, which inflates the scores of rare classes by about log(weight); subtracting part of that
-    ("post-hoc logit adjustment", Menon et al., ICLR 2021) trades a few false poles and signs for accuracy."""
+    ("post-hoc logit adjustment", Menon et al., ICLR 2021) trades a few false poles and signs for accuracy.
+    temperature divides the scores before the softmax: fitted on held-apart frames so that the confidence is
+    calibrated (selgan.segment.calibration); it never changes a label."""
 
     def __init__(
         self,
@@ -42,11 +44,15 @@ class BuiltinSegmenter:
         vocab: Vocabulary,
         working_height: int = WORKING_HEIGHT,
         class_bias: torch.Tensor | None = None,
+        temperature: float = 1.0,
     ) -> None:
+        if not temperature > 0:
+            raise SelganError(f"a segmenter's temperature must be positive, not {temperature}")
         self.network = network.eval()
         self.vocab = vocab
         self.working_height = working_height
         self.class_bias = class_bias
+        self.temperature = float(temperature)
 
     @torch.no_grad()
     def segment(self, image: ImageLike) -> SegMap:
@@ -68,7 +74,12 @@ class BuiltinSegmenter:
 
     @torch.no_grad()
     def probabilities(self, rgb: np.ndarray) -> torch.Tensor:
-        """uint8 H×W×3 -> K×H×W class probabilities at the image's size."""
+        """uint8 H×W×3 -> K×H×W calibrated class probabilities at the image's size."""
+        return (self.logits(rgb) / self.temperature).softmax(dim=0)
+
+    @torch.no_grad()
+    def logits(self, rgb: np.ndarray) -> torch.Tensor:
+        """uint8 H×W×3 -> K×H×W class scores at the image's size (class bias added, before the temperature)."""
         height, width = rgb.shape[:2]
         x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255
         scale = min(self.working_height / height, MAX_ENLARGE)
@@ -82,7 +93,7 @@ class BuiltinSegmenter:
             logits = logits + self.class_bias.to(logits.dtype).view(1, -1, 1, 1)
         if (h, w) != (height, width):
             logits = F.interpolate(logits, size=(height, width), mode="bilinear", align_corners=False)
-        return logits[0].softmax(dim=0)
+        return logits[0]
 
 
 def save_segmenter(
@@ -92,8 +103,10 @@ def save_segmenter(
     path: str | Path,
     working_height: int = WORKING_HEIGHT,
     class_bias: torch.Tensor | None = None,
+    temperature: float = 1.0,
 ) -> None:
-    """Weights in fp16 (BatchNorm statistics stay fp32) plus the network's config (and class bias) as metadata."""
+    """Weights in fp16 (BatchNorm statistics stay fp32) plus the network's config (class bias, temperature) as
+    metadata."""
     tensors = {
         k: (v.half() if v.is_floating_point() and "running" not in k else v).contiguous()
         for k, v in network.state_dict().items()
@@ -108,6 +121,8 @@ def save_segmenter(
         if class_bias.shape != (config.num_classes,):
             raise SelganError(f"a class bias needs {config.num_classes} values, not {tuple(class_bias.shape)}")
         metadata["class_bias"] = json.dumps([float(v) for v in class_bias])
+    if temperature != 1.0:
+        metadata["temperature"] = repr(float(temperature))
     save_file(tensors, str(path), metadata=metadata)
 
 
@@ -121,11 +136,12 @@ def load_segmenter(path: str | Path) -> BuiltinSegmenter:
     tensors, metadata = read_tagged(path, FORMAT)
     network = build_segnet(SegNetConfig(**json.loads(metadata["config"])))
     network.load_state_dict(tensors)
-    # Files written before the class bias existed have none: their scores are used as they are.
+    # Files written before the class bias or the temperature existed have none: scores are used as they are.
     bias = metadata.get("class_bias")
     return BuiltinSegmenter(
         network,
         get_vocabulary(metadata["vocabulary"]),
         int(metadata["working_height"]),
         None if bias is None else torch.tensor(json.loads(bias), dtype=torch.float32),
+        float(metadata.get("temperature", 1.0)),
     )

@@ -10,6 +10,10 @@ from PIL import Image
 from selgan.errors import ImageError, UnknownClassError
 from selgan.labels.vocab import Vocabulary, get_mapping, get_vocabulary
 
+# The "unsure" flag (the app hatches these pixels; the synthesis guard counts them): a calibrated confidence
+# below this. Chosen on held-apart frames (see camvid-seg's card, "Calibration").
+UNSURE_BELOW = 0.75
+
 
 @dataclass(frozen=True)
 class ClassShare:
@@ -87,9 +91,9 @@ class SegMap:
             confidence[mask] = 1.0
         return SegMap(labels, self.vocab, confidence)
 
-    def uncertain(self, threshold: float = 0.5) -> np.ndarray:
-        """Bool H×W: pixels whose label the segmenter gave less than `threshold` probability (none without
-        confidence)."""
+    def uncertain(self, threshold: float | None = None) -> np.ndarray:
+        """Bool H×W: pixels whose label the segmenter gave less than `threshold` probability (UNSURE_BELOW by
+        default; none without confidence)."""
         if self.confidence is None:
             return np.zeros(self.labels.shape, dtype=bool)
-        return self.confidence < threshold
+        return self.confidence < (UNSURE_BELOW if threshold is None else threshold)

@@ -114,6 +114,10 @@ class SegmenterDataConfig:
     label_vocab: str = "camvid"  # vocabulary of the label files; mapped to CamVid's
     crop: int = 384
     workers: int = 0
+    # Simulated light and weather (selgan.degrade): this share of training crops is turned into one of these
+    # conditions, drawn uniformly, so the network learns them (and to doubt itself in them); "" = none.
+    conditions: str = ""
+    condition_share: float = 0.0
 
 
 @dataclass(frozen=True)

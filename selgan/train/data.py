@@ -8,14 +8,16 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from selgan.datasets import Pair, check_sizes
+from selgan.degrade import CONDITIONS, degrade
 from selgan.errors import SelganError
 from selgan.labels.vocab import LabelMapping
 from selgan.train.photometric import camera_degradations, colour_jitter
 
 
 class PairDataset(Dataset):
-    """Loads pairs from disk; random rescale, crop, flip, colour (photometric strength) and camera degradations
-    (degrade) drawn from (seed, epoch, index), so runs repeat exactly.
+    """Loads pairs from disk; random rescale, crop, flip, colour (photometric strength), simulated night, dusk
+    or rain (conditions, on condition_share of the crops) and camera degradations (degrade) drawn from
+    (seed, epoch, index), so runs repeat exactly.
 
     label_mapping maps label-file ids into the model's vocabulary; a segmenter labels pairs without label files.
     """
@@ -32,6 +34,8 @@ class PairDataset(Dataset):
         seed: int = 0,
         photometric: float = 0.0,
         degrade: bool = False,
+        conditions: tuple[str, ...] = (),
+        condition_share: float = 0.0,
     ) -> None:
         if any(label is None for _, label in pairs) and segmenter is None:
             raise SelganError("some images have no label file: configure a segmenter to label them")
@@ -40,6 +44,10 @@ class PairDataset(Dataset):
         self.crop, self.flip, self.scale_range, self.pad_label = crop, flip, scale_range, pad_label
         self.label_mapping, self.segmenter, self.seed = label_mapping, segmenter, seed
         self.photometric, self.degrade = photometric, degrade
+        unknown = [c for c in conditions if c not in CONDITIONS]
+        if unknown:
+            raise SelganError(f"unknown conditions {unknown}: choose from {', '.join(CONDITIONS)}")
+        self.conditions, self.condition_share = tuple(conditions), condition_share
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -76,6 +84,8 @@ class PairDataset(Dataset):
             image, labels = image[:, ::-1], labels[:, ::-1]
         if self.photometric:
             image = colour_jitter(np.ascontiguousarray(image), rng, self.photometric)
+        if self.conditions and rng.random() < self.condition_share:
+            image = degrade(np.ascontiguousarray(image), self.conditions[rng.integers(len(self.conditions))], rng)
         if self.degrade:
             image = camera_degradations(np.ascontiguousarray(image), rng)
         x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255

@@ -161,6 +161,8 @@ def build_loader(cfg: SegmenterTrainConfig, device: torch.device) -> tuple[PairD
         seed=cfg.optim.seed,
         photometric=1.0,
         degrade=True,
+        conditions=tuple(c for c in data.conditions.split(",") if c),
+        condition_share=data.condition_share,
     )
     loader = DataLoader(
         train,

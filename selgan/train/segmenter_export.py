@@ -13,13 +13,23 @@ from pathlib import Path
 import torch
 
 from selgan.datasets import LAYOUTS, data_root
+from selgan.degrade import CONDITIONS
 from selgan.errors import SelganError, run_script
 from selgan.labels.vocab import CAMVID, get_mapping
 from selgan.segment.builtin import MAX_ENLARGE, WORKING_HEIGHT, load_segmenter, save_segmenter
-from selgan.segment.evaluate import evaluate_segmenter, format_table, labelled_frames
+from selgan.segment.evaluate import (
+    degraded_frames,
+    evaluate_segmenter,
+    format_calibration,
+    format_table,
+    labelled_frames,
+)
+from selgan.segment.segmap import UNSURE_BELOW
 from selgan.segment.smp_net import build_segnet
 from selgan.train.data import PairDataset
 from selgan.train.segmenter import IGNORE, class_weights, logit_adjustment, network_config, network_state
+from selgan.train.segmenter_calibrate import fit as fit_calibration
+from selgan.train.segmenter_calibrate import frame_scores
 from selgan.zoo import sha256_file, update_manifest
 
 # Chosen on CamVid val and the Cityscapes sample from 0, 0.25, 0.5, 0.75 and 1; both sets put their best mIoU at
@@ -57,6 +67,7 @@ def export_segmenter(
     class_bias: torch.Tensor | None,
     working_height: int = WORKING_HEIGHT,
     soup: tuple[Path, ...] = (),
+    temperature: float = 1.0,
 ) -> Path:
     """A training weights file (weights_step*.pt), averaged with any `soup` files -> output/name.safetensors."""
     cfg = network_config(weights)
@@ -64,12 +75,15 @@ def export_segmenter(
     network.load_state_dict(average_states([network_state(p) for p in (weights, *soup)]))
     output.mkdir(parents=True, exist_ok=True)
     path = output / f"{name}.safetensors"
-    save_segmenter(network, cfg, CAMVID.name, path, working_height, class_bias)
+    save_segmenter(network, cfg, CAMVID.name, path, working_height, class_bias, temperature)
     return path
 
 
-def card_text(args: argparse.Namespace, path: Path, sha: str, segmenter, camvid: dict, cityscapes: dict) -> str:
-    """The model card: what the network is, how it runs, and its tables on CamVid val and Cityscapes frames."""
+def card_text(
+    args: argparse.Namespace, path: Path, sha: str, segmenter, camvid: dict, cityscapes: dict, conditions: dict
+) -> str:
+    """The model card: what the network is, how it runs, its tables on CamVid val and Cityscapes frames, and
+    CamVid val under simulated night, dusk and rain."""
     params = sum(p.numel() for p in segmenter.network.parameters())
     config = json.dumps(network_config(args.weights).to_json_dict())
     return f"""# {args.name}
@@ -82,7 +96,9 @@ on CamVid train (367 frames, 11 classes, Unlabelled ignored). {params / 1e6:.2f}
 - Every image is segmented at {segmenter.working_height} px high (small ones enlarged at most {MAX_ENLARGE:g}×) and the scores resized back.
 - Scores are adjusted by {args.logit_adjustment:g} × −log(class weight of the training loss) per class
   (post-hoc logit adjustment; the bias is stored in the file's metadata).
-- `SegMap.confidence`: the winning class's probability per pixel (the app flags pixels below 0.5).
+- `SegMap.confidence`: the winning class's probability per pixel, calibrated by a temperature of
+  {segmenter.temperature:.3f} fitted on the odd CamVid val frames (`python -m selgan.train.segmenter_calibrate`);
+  the app hatches labels below {UNSURE_BELOW} as unsure.
 - A file stores its label map, so a new segmenter changes only files made after it; older files decode as before.
 {args.history}
 Reproduce the tables: `python -m selgan.train.segmenter_export WEIGHTS -o pretrained` or
@@ -92,6 +108,8 @@ Reproduce the tables: `python -m selgan.train.segmenter_export WEIGHTS -o pretra
 ## CamVid val ({camvid["images"]} frames, 480×360, in domain)
 {format_table(camvid)}
 
+{format_calibration(camvid)}
+
 {1000 * camvid["seconds_per_image"]:.0f} ms per 480×360 frame (median, reading the PNG included; 2 threads of this {torch.backends.cpu.get_cpu_capability()} CPU).
 
 ## Cityscapes sample ({cityscapes["images"]} frames at 1024×512, another camera and city; ground truth mapped to CamVid's classes)
@@ -99,8 +117,29 @@ These frames were used to choose between checkpoints and decoders, never to trai
 
 {format_table(cityscapes)}
 
+{format_calibration(cityscapes)}
+
 {1000 * cityscapes["seconds_per_image"]:.0f} ms per 1024×512 frame.
+
+## Simulated night, dusk and rain (CamVid val, `selgan eval-seg --degrade CONDITION`)
+Every val frame turned dark, dusky or rainy by `selgan.degrade` (seeded per frame, the same on every machine).
+
+| condition | mIoU % | pixel accuracy % | ECE | unsure pixels | wrong pixels caught by "unsure" |
+|---|---|---|---|---|---|
+{condition_rows(camvid, conditions)}
 """
+
+
+def condition_rows(daylight: dict, conditions: dict[str, dict]) -> str:
+    """One table row per condition (daylight first): mIoU, accuracy, ECE and the unsure flag's catch."""
+    rows = []
+    for name, result in {"daylight": daylight, **conditions}.items():
+        unsure = result["calibration"]["unsure"][f"{UNSURE_BELOW:.2f}"]
+        rows.append(
+            f"| {name} | {100 * result['miou']:.1f} | {100 * result['pixel_acc']:.1f} | "
+            f"{result['calibration']['ece']:.4f} | {unsure['flagged']:.1%} | {unsure['wrong_caught']:.1%} |"
+        )
+    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,16 +169,20 @@ def main(argv: list[str] | None = None) -> None:
         raise SelganError(f"--logit-adjustment must lie in 0–1, not {args.logit_adjustment}")
     bias = logit_adjustment(training_class_weights(args.camvid), args.logit_adjustment)
     path = export_segmenter(args.weights, args.output, args.name, bias, soup=tuple(args.soup))
+    val = list(labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID))
+    temperature = fit_calibration(frame_scores(load_segmenter(path), val[1::2]))
+    path = export_segmenter(args.weights, args.output, args.name, bias, soup=tuple(args.soup), temperature=temperature)
     sha = sha256_file(path)
     segmenter = load_segmenter(path)  # measure what ships (fp16 weights), not the checkpoint
-    camvid = evaluate_segmenter(segmenter, labelled_frames("camvid", args.camvid, "val", "camvid", CAMVID), CAMVID)
+    camvid = evaluate_segmenter(segmenter, val, CAMVID)
+    conditions = {c: evaluate_segmenter(segmenter, degraded_frames(val, c), CAMVID) for c in CONDITIONS}
     cityscapes = evaluate_segmenter(
         segmenter,
         labelled_frames("cityscapes", args.cityscapes, "train", "cityscapes", CAMVID, size=(1024, 512)),
         CAMVID,
     )
     card = args.output / f"{args.name}.md"
-    card.write_text(card_text(args, path, sha, segmenter, camvid, cityscapes))
+    card.write_text(card_text(args, path, sha, segmenter, camvid, cityscapes, conditions))
     update_manifest(
         args.output / "manifest.json",
         args.name,
