@@ -3,6 +3,7 @@
 from selgan.api import Codec, decompress, load
 from selgan.bitstream import Bitstream, BitstreamError
 from selgan.errors import ImageError, ModelNotFoundError, SelganError, UnknownClassError
+from selgan.guard import GuardWarning
 from selgan.segment import SegMap, segment
 
 
@@ -38,6 +39,7 @@ __all__ = [
     "Bitstream",
     "BitstreamError",
     "Codec",
+    "GuardWarning",
     "ImageError",
     "ModelNotFoundError",
     "SegMap",

@@ -16,6 +16,7 @@ from selgan.budget import Rung, budget_bytes, choose
 from selgan.codec import CodecNetwork
 from selgan.codec.network import Analysis
 from selgan.errors import BitstreamError, BudgetError, ImageError, ModelNotFoundError
+from selgan.guard import guard_file
 from selgan.imageio import ImageLike, load_mask, load_rgb
 from selgan.labels.vocab import Vocabulary
 from selgan.metadata import DEFAULT_POLICY, read_metadata
@@ -26,6 +27,9 @@ from selgan.segment.labelfile import check_labels, read_label_png
 from selgan.select import PreserveSet, class_order, parse_preserve, resolve_classes
 
 LabelsLike = SegMap | str | os.PathLike | np.ndarray | Image.Image
+
+
+GUARDS = ("warn", "preserve", "off")
 
 
 class Codec:
@@ -73,6 +77,7 @@ class Codec:
         target_bpp: float | None = None,
         priority: Sequence[str | int] | None = None,
         metadata: str = DEFAULT_POLICY,
+        guard: str = "warn",
     ) -> Bitstream:
         """Compress an image.
 
@@ -90,30 +95,67 @@ class Codec:
         metadata: what the photo says about itself (a path's or PIL image's EXIF, XMP and ICC profile) goes
             into the file as: "essential" (capture time, GPS, camera make and model; a few dozen bytes; the
             default), "keep" (all of it, compressed) or "strip" (nothing). A budget counts these bytes.
+        guard: the synthesis guard (selgan.guard) decodes a selective file before returning it and looks at
+            each synthesised region: "warn" (the default) issues a GuardWarning for every region that does
+            not pass for the photo; "preserve" also codes those regions from the photo instead (not with a
+            budget, whose choice stands); "off" skips the check (and its decode).
         """
         rgb = load_rgb(image)
         payload = encode_metadata(read_metadata(image), metadata)
         if not 0 <= seed < 2**32:
             raise ImageError("seed must be in 0 … 2**32-1")
-        size = (rgb.shape[1], rgb.shape[0])
+        if guard not in GUARDS:
+            raise ImageError(f"guard must be one of {', '.join(GUARDS)}, not {guard!r}")
+        labelled = self._labelled(rgb, labels)
         if max_bytes is not None or target_bpp is not None:
             if preserve is not None or mask is not None:
                 raise BudgetError(
                     "a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask"
                 )
-            budget = budget_bytes(max_bytes, target_bpp, *size)
-            return self._compress_to_budget(rgb, labels, seed, budget, priority, payload)
+            budget = budget_bytes(max_bytes, target_bpp, rgb.shape[1], rgb.shape[0])
+            return self._compress_to_budget(rgb, labelled, seed, budget, priority, payload, guard)
         chosen = self.preserve_set(preserve)
-        label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
-        if not chosen.whole and label_map is None:
+        if not chosen.whole and labelled is None:
             raise ImageError(
                 f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…"
             )
+        painted = None if mask is None else load_mask(mask)
+        bitstream = self._code(rgb, labelled, chosen, painted, seed, payload)
+        if guard == "off" or chosen.whole:
+            return bitstream
+        flagged = guard_file(self.model, bitstream, rgb, labelled, preserving=guard == "preserve")
+        if guard == "preserve" and flagged.any():
+            bitstream = self._code(
+                rgb, labelled, chosen, flagged if painted is None else painted | flagged, seed, payload
+            )
+        return bitstream
+
+    def _code(
+        self,
+        rgb: np.ndarray,
+        labelled: SegMap | None,
+        chosen: PreserveSet,
+        painted: np.ndarray | None,
+        seed: int,
+        payload: bytes,
+    ) -> Bitstream:
+        """One file: the preserve set's classes and the painted pixels coded, the rest synthesised."""
         latent_mask = None
-        if mask is not None or chosen.nothing:  # "nothing": an empty painted mask, the label map only
-            latent_mask = self.model.painted_cells(None if mask is None else load_mask(mask), *rgb.shape[:2])
+        if painted is not None or chosen.nothing:  # "nothing": an empty painted mask, the label map only
+            latent_mask = self.model.painted_cells(painted, *rgb.shape[:2])
+        label_map = None if labelled is None else labelled.labels
         coded = self.model.compress(rgb, label_map, None if chosen.whole else chosen.classes, latent_mask, seed)
         return _with_metadata(Bitstream.of(coded, self.model_id, self.weights_hash), payload)
+
+    def _labelled(self, rgb: np.ndarray, labels: LabelsLike | None) -> SegMap | None:
+        """The image's labels in this model's vocabulary, checked, with the segmenter's confidence when it made
+        them (or the given SegMap has one); None when there are no labels and no segmenter."""
+        if labels is None:
+            if self.segmenter is None:
+                return None
+            labels = self.segment(rgb)
+        confidence = labels.confidence if isinstance(labels, SegMap) else None
+        return SegMap(self._labels(labels, (rgb.shape[1], rgb.shape[0])), self.model.vocab, confidence)
 
     def rate_ladder(
         self, rgb: np.ndarray, label_map: np.ndarray, seed: int, priority: Sequence[str | int] | None = None
@@ -149,17 +191,23 @@ class Codec:
     def _compress_to_budget(
         self,
         rgb: np.ndarray,
-        labels: LabelsLike | None,
+        labelled: SegMap | None,
         seed: int,
         max_bytes: int,
         priority: Sequence[str | int] | None,
         metadata: bytes,
+        guard: str,
     ) -> Bitstream:
-        size = (rgb.shape[1], rgb.shape[0])
-        label_map = self._auto_labels(rgb) if labels is None else self._labels(labels, size)
-        if label_map is None:
+        if labelled is None:
             raise BudgetError(f"a byte budget needs a label map and {self.model_id} has no segmenter: pass labels=…")
-        rungs = self.rate_ladder(rgb, label_map, seed, priority)
+        bitstream = self._budget_rung(self.rate_ladder(rgb, labelled.labels, seed, priority), max_bytes, metadata)
+        if guard != "off":  # the budget's rung stands (preserving more could break it): the guard only warns
+            guard_file(shared(bitstream.model_id).model, bitstream, rgb, labelled)
+        return bitstream
+
+    @staticmethod
+    def _budget_rung(rungs: list[Rung], max_bytes: int, metadata: bytes) -> Bitstream:
+        """The most preserving rung within the budget, with the metadata when it fits beside it."""
         # The metadata stream's bytes (payload, stream id, length) come out of the budget.
         extra = len(metadata) + 1 + len(varint(len(metadata))) if metadata else 0
         try:
@@ -171,7 +219,7 @@ class Codec:
         warnings.warn(
             f"the photo's metadata ({extra} bytes) does not fit in {max_bytes} bytes beside the smallest image "
             "file and is not kept; raise the budget or pass metadata='strip' to silence this",
-            stacklevel=3,
+            stacklevel=4,
         )
         return bitstream
 
@@ -239,11 +287,6 @@ class Codec:
         size (SegMap, label PNG path, array or PIL of ids), or the model's own segmentation when None."""
         rgb = load_rgb(image)
         return self._labels(self.segment(rgb) if labels is None else labels, (rgb.shape[1], rgb.shape[0]))
-
-    def _auto_labels(self, rgb: np.ndarray) -> np.ndarray | None:
-        if self.segmenter is None:
-            return None
-        return self._labels(self.segment(rgb), (rgb.shape[1], rgb.shape[0]))
 
     def _labels(self, labels: LabelsLike, size: tuple[int, int]) -> np.ndarray:
         if isinstance(labels, SegMap):

@@ -163,6 +163,7 @@ def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
     assert code == 0 and "| 96×64 |" in out and [r["size"] for r in result["sizes"]] == ["96×64", "200×120"]
     assert result["matmul_gflops_per_s"] > 0 and result["generator_gflop"] > 0
     assert all(r["decode_total_s"] > 0 and r["segment_s"] > 0 and r["peak_rss_mb"] > 0 for r in result["sizes"])
+    assert result["budget_480x360"]["guarded_compress_s"] > 0 and "With the synthesis guard" in out
 
 
 def test_kid_of_a_set_against_itself_is_near_zero_and_blur_is_far(camvid):

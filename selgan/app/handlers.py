@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from selgan.app.views import (
     ticks_of,
 )
 from selgan.errors import BudgetError
+from selgan.guard import GuardWarning
 from selgan.pipeline import Pipeline, decode
 from selgan.pipeline import region_psnr as psnr_by_region
 from selgan.segment import SegMap
@@ -187,6 +189,40 @@ class CompressView:
     status: str
 
 
+def encode(
+    session: Session,
+    codec: Codec,
+    segmap: SegMap,
+    strokes: Strokes,
+    classes: list[str] | None,
+    budget: int | None,
+    seed: int,
+    progress,
+) -> tuple[Bitstream, str, float, list[str]]:
+    """The file the page asks for (what the budget affords, or the ticks and painting), how it was chosen, its
+    encode seconds, and the synthesis guard's doubts (each shown as a warning)."""
+    rgb = session.rgb
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GuardWarning)
+        if budget is not None and not session.overridden and not strokes.any:  # the budget chooses (on_budget)
+            progress(0.3, desc=f"choosing the file that fits in {budget:,} B")
+            afforded = session.afforded
+            if afforded is None or (afforded.budget, afforded.seed) != (budget, seed):
+                afforded = session.afforded = fit_budget(session, codec, budget, seed)
+            bitstream, encode_s = afforded.bitstream, afforded.seconds
+            how = f"fit to {budget:,} B: {afforded.description}"
+        else:
+            for class_id, pixels in strokes.relabel.items():
+                segmap = segmap.with_overrides(pixels, class_id)
+            kwargs, how = selection(classes, strokes, segmap, codec)
+            progress(0.3, desc="encoding")
+            bitstream, encode_s = Pipeline(codec).compress(rgb, labels=segmap, seed=seed, **kwargs)
+    doubts = [str(w.message) for w in caught if issubclass(w.category, GuardWarning)]
+    for doubt in doubts:
+        gr.Warning(doubt[0].upper() + doubt[1:])
+    return bitstream, how, encode_s, doubts
+
+
 @user_errors("compressing")
 def on_compress(
     session: Session | None,
@@ -210,18 +246,7 @@ def on_compress(
     progress(0.1, desc="segmenting")
     segmap = segmentation_of(session, codec)
     strokes = read_strokes(editor, (rgb.shape[1], rgb.shape[0]), codec)
-    if budget is not None and not session.overridden and not strokes.any:  # the budget chooses (see on_budget)
-        progress(0.3, desc=f"choosing the file that fits in {budget:,} B")
-        afforded = session.afforded
-        if afforded is None or (afforded.budget, afforded.seed) != (budget, seed):
-            afforded = session.afforded = fit_budget(session, codec, budget, seed)
-        bitstream, how, encode_s = afforded.bitstream, f"fit to {budget:,} B: {afforded.description}", afforded.seconds
-    else:
-        for class_id, pixels in strokes.relabel.items():
-            segmap = segmap.with_overrides(pixels, class_id)
-        kwargs, how = selection(classes, strokes, segmap, codec)
-        progress(0.3, desc="encoding")
-        bitstream, encode_s = Pipeline(codec).compress(rgb, labels=segmap, seed=seed, **kwargs)
+    bitstream, how, encode_s, doubts = encode(session, codec, segmap, strokes, classes, budget, seed, progress)
     data = bitstream.to_bytes()
     progress(0.5, desc="decoding")
     decoded = decode(data)
@@ -236,6 +261,12 @@ def on_compress(
     session.result = Result(data, bitstream.model_id, recon, preserved)
     stats = stats_markdown(session.name, bitstream, how, encode_s, decoded.seconds, rgb, recon, preserved, budget)
     status = f"**{len(data):,} B**, {bitstream.bpp:.4f} bpp, {bitstream.model_id}: result below."
+    if doubts:
+        status += (
+            f" The guard doubts {len(doubts)} painted region{'s' * (len(doubts) > 1)}: "
+            + "; ".join(html.escape(d.split(" may not pass")[0].removeprefix("the painted ")) for d in doubts)
+            + " (paint them green to preserve them)."
+        )
     return CompressView((rgb, recon), mask_overlay(rgb, preserved), stats, str(path), status)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+import warnings
 from pathlib import Path
 
 from selgan.cli.common import progress
@@ -36,6 +38,13 @@ def _add_compress(sub) -> None:
     )
     p.add_argument("--labels", type=Path, help="label PNG (one input) or folder of label PNGs named like the inputs")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthesised texture")
+    p.add_argument(
+        "--guard",
+        choices=("warn", "preserve", "off"),
+        default="warn",
+        help="the synthesis guard: look at each painted region before writing and warn when it does not pass for "
+        "the photo (warn, the default), also preserve such regions (preserve), or skip the check (off)",
+    )
     p.add_argument(
         "--metadata",
         choices=("essential", "keep", "strip"),
@@ -103,9 +112,13 @@ def _compress(args: argparse.Namespace) -> int:
     inputs = progress(args.inputs)
     for path in inputs:
         labels = _labels_for(path, args.labels, several)
-        bitstream, seconds = pipeline.compress(
-            path, labels=labels, seed=args.seed, metadata=args.metadata, **preserve, **budget
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            bitstream, seconds = pipeline.compress(
+                path, labels=labels, seed=args.seed, metadata=args.metadata, guard=args.guard, **preserve, **budget
+            )
+        for warning in caught:  # named by file: with a folder of inputs, which photo it is matters
+            print(f"selgan: warning: {path}: {warning.message}", file=sys.stderr)
         data = bitstream.to_bytes()
         target = args.output / f"{path.stem}.sgc" if several else args.output
         write_atomic(target, data)

@@ -45,10 +45,10 @@ def image_rows(
     """
     reference = _segment(segmenter, sample.image, codec) if segmenter is not None else None
     if max_bytes is None:
-        bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels)
+        bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels, guard="off")
     else:
         try:
-            bitstream = codec.compress(sample.image, labels=sample.labels, max_bytes=max_bytes)
+            bitstream = codec.compress(sample.image, labels=sample.labels, max_bytes=max_bytes, guard="off")
         except BudgetError:
             bitstream = None
     if bitstream is None:
@@ -72,7 +72,7 @@ def image_rows(
         {**_row(sample, "selgan", len(data), recon, mask, segmenter, codec, reference), "model": bitstream.model_id}
     ]
     if global_reference is not None:
-        other = Pipeline(global_reference).run(sample.image, labels=sample.labels)
+        other = Pipeline(global_reference).run(sample.image, labels=sample.labels, guard="off")
         other_recon = other.reconstruction
         rows[0]["global_ref_bytes"] = other.num_bytes
         rows[0]["global_ref_psnr_preserved"] = psnr(sample.image, other_recon, mask)

@@ -1,0 +1,151 @@
+"""The synthesis guard: before a selective file is written, look at what the decoder paints in each synthesised
+region and say where it is far from the photo (a night sky painted as foliage, a parrot painted as brick).
+
+The encoder holds the photo and the decoder, so it can measure each synthesised class region of its own
+result. Three signs, each measured on real files (`python benchmarks/synthesis_guard.py`):
+- the region's colour and brightness (16× area average) against the photo's there: low-frequency PSNR;
+- its detail: the high-frequency energy painted against the photo's (a smooth dark sky painted as leaves,
+  or leaves painted as a flat wash), as a ratio;
+- how sure the segmenter was of the labels the painting follows (share of 'unsure' pixels).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from selgan.bitstream import Bitstream
+from selgan.codec import CodecNetwork
+from selgan.metrics import psnr_lowfreq
+from selgan.segment import SegMap
+from selgan.segment.segmap import UNSURE_BELOW
+
+MIN_SHARE = 0.01  # regions smaller than this share of the image are not judged (too few blocks to measure)
+
+
+@dataclass(frozen=True)
+class RegionCheck:
+    """One synthesised class region: its class, share of the image and the three signs."""
+
+    class_id: int
+    name: str
+    share: float
+    psnr_lowfreq: float  # dB, photo against painting, 16× area average (nan: no whole block inside)
+    detail_ratio: float  # painted high-frequency energy over the photo's (1 = as detailed)
+    unsure: float  # share of the region's pixels whose label was below the unsure threshold (0 without)
+
+
+@dataclass(frozen=True)
+class GuardLimits:
+    """Where a region stops passing for the photo. Chosen on the odd CamVid val frames, in daylight and at
+    simulated night, and the Cityscapes frames (`python benchmarks/synthesis_guard.py --frames heldout`): in
+    daylight the painting always has less detail than the photo (a median of 4.8× less), so only more detail
+    than the photo is a sign; colour and unsure labels are judged where daylight never goes."""
+
+    min_psnr_lowfreq: float = 15.0
+    max_detail_log2: float = 1.5  # painted detail above 2^1.5 ≈ 2.8× the photo's: texture where it has none
+    max_unsure: float = 0.7
+
+    def reasons(self, check: RegionCheck) -> list[str]:
+        """Why a region fails (empty when it passes)."""
+        reasons = []
+        if not math.isnan(check.psnr_lowfreq) and check.psnr_lowfreq < self.min_psnr_lowfreq:
+            reasons.append(f"its colour is far from the photo's (low-frequency PSNR {check.psnr_lowfreq:.1f} dB)")
+        if math.log2(max(check.detail_ratio, 1e-6)) > self.max_detail_log2:
+            reasons.append(f"it is painted with {check.detail_ratio:.1f}× the photo's detail")
+        if check.unsure > self.max_unsure:
+            reasons.append(f"the segmenter was unsure of {check.unsure:.0%} of its labels")
+        return reasons
+
+    def failing(self, checks: list[RegionCheck]) -> list[tuple[RegionCheck, list[str]]]:
+        """The regions that fail, each with its reasons."""
+        return [(check, reasons) for check in checks if (reasons := self.reasons(check))]
+
+
+def detail(image: np.ndarray) -> np.ndarray:
+    """H×W high-frequency energy: squared luminance minus its 2-pixel Gaussian blur."""
+    luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return (luma - cv2.GaussianBlur(luma, (0, 0), 2.0)) ** 2
+
+
+def _inside(region: np.ndarray, margin: int = 4) -> np.ndarray:
+    """The region less a margin along its border, where the edge between two classes (in the photo and in
+    the painting alike) would count as detail; the region itself when nothing is left."""
+    inner = cv2.erode(region.astype(np.uint8), np.ones((2 * margin + 1, 2 * margin + 1), np.uint8)).astype(bool)
+    return inner if inner.any() else region
+
+
+def check_regions(
+    original: np.ndarray,
+    reconstruction: np.ndarray,
+    labels: np.ndarray,
+    synthesised: np.ndarray,
+    class_names: tuple[str, ...],
+    confidence: np.ndarray | None = None,
+    unsure_below: float = 0.75,
+) -> list[RegionCheck]:
+    """The signs of every synthesised class region covering at least MIN_SHARE of the image."""
+    photo_detail, painted_detail = detail(original), detail(reconstruction)
+    checks = []
+    for class_id in np.unique(labels[synthesised]).tolist():
+        region = synthesised & (labels == class_id)
+        share = float(region.mean())
+        if share < MIN_SHARE:
+            continue
+        inner = _inside(region)
+        ratio = (painted_detail[inner].mean() + 1.0) / (photo_detail[inner].mean() + 1.0)
+        unsure = float((confidence[region] < unsure_below).mean()) if confidence is not None else 0.0
+        checks.append(
+            RegionCheck(
+                class_id,
+                class_names[class_id],
+                share,
+                psnr_lowfreq(original, reconstruction, mask=region),
+                float(ratio),
+                unsure,
+            )
+        )
+    return checks
+
+
+LIMITS = GuardLimits()
+
+
+class GuardWarning(UserWarning):
+    """A synthesised region of a file just made may not pass for the photo."""
+
+
+def guard_file(
+    network: CodecNetwork, bitstream: Bitstream, rgb: np.ndarray, labelled: SegMap | None, preserving: bool = False
+) -> np.ndarray:
+    """Decode a file just made from `rgb` with `labelled` (its labels and the segmenter's confidence), warn
+    (GuardWarning) about every synthesised region that does not pass for the photo, and return their pixels
+    (H×W bool) so that a caller can preserve them."""
+    _, coded = network.decode_side_info(bitstream)
+    synthesised = ~network.cells_to_pixels(coded, bitstream.height, bitstream.width)
+    flagged = np.zeros(synthesised.shape, dtype=bool)
+    if labelled is None or not synthesised.any():
+        return flagged
+    checks = check_regions(
+        rgb,
+        network.decompress(bitstream),
+        labelled.labels,
+        synthesised,
+        network.vocab.class_names,
+        labelled.confidence,
+        UNSURE_BELOW,
+    )
+    for check, reasons in LIMITS.failing(checks):
+        flagged |= synthesised & (labelled.labels == check.class_id)
+        action = "it is preserved instead" if preserving else "preserve it (guard='preserve') or check the labels"
+        warnings.warn(
+            f"the painted {check.name} ({check.share:.0%} of the image) may not pass for the photo: "
+            f"{'; '.join(reasons)}; {action}",
+            GuardWarning,
+            stacklevel=4,
+        )
+    return flagged
