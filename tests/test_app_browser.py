@@ -339,6 +339,19 @@ def test_the_example_is_a_real_photo_and_its_segmentation_shows_first(page):
     page.screenshot(path=str(ARTIFACTS / "app-dashcam.png"), full_page=True)
 
 
+def test_a_failed_compress_says_why_and_leaves_the_button_usable(fresh):
+    """Issue 37: after any failed job Compress stayed greyed out until a reload (no .then() runs after an error)."""
+    page = fresh
+    button = page.locator("#compress")
+    button.click()  # before any image
+    page.locator("#status", has_text="Upload or pick an image first").wait_for()
+    expect(button).to_be_enabled(timeout=60_000)
+    pick_example(page)
+    compress_and_wait(page)  # the page still works, and the synthesis guard's doubts are said where it has any
+    status = page.locator("#status").inner_text()
+    assert "B" in status and "result below" in status
+
+
 def test_a_byte_budget_ticks_what_fits_and_can_be_overridden(fresh, tmp_path):
     page = fresh
     pick_example(page)

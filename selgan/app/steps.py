@@ -76,8 +76,16 @@ class Steps:
         request: gr.Request,
         progress=gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     ):
-        view = on_compress(state, model_name, ticked, painted, seed_value, self.root, request, progress, budget_text)
-        if state.replaced:  # a new image came while this one was coded
+        try:
+            view = on_compress(
+                state, model_name, ticked, painted, seed_value, self.root, request, progress, budget_text
+            )
+        except gr.Error as exc:
+            # Said in the status line and a toast, not raised: Gradio runs no .then() after a failed step, and
+            # the chain's last step unlocks the Compress button (it stayed greyed out until a reload).
+            gr.Warning(exc.message)
+            return [gr.skip()] * (len(RESULTS) - 1) + [f"**{exc.message}**"]
+        if state is None or state.replaced:  # a new image came while this one was coded
             return [gr.skip()] * len(RESULTS)
         return (
             view.slider,
