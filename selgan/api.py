@@ -106,15 +106,15 @@ class Codec:
             raise ImageError("seed must be in 0 … 2**32-1")
         if guard not in GUARDS:
             raise ImageError(f"guard must be one of {', '.join(GUARDS)}, not {guard!r}")
-        labelled = self._labelled(rgb, labels)
         if max_bytes is not None or target_bpp is not None:
             if preserve is not None or mask is not None:
                 raise BudgetError(
                     "a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask"
                 )
             budget = budget_bytes(max_bytes, target_bpp, rgb.shape[1], rgb.shape[0])
-            return self._compress_to_budget(rgb, labelled, seed, budget, priority, payload, guard)
-        chosen = self.preserve_set(preserve)
+            return self._compress_to_budget(rgb, self._labelled(rgb, labels), seed, budget, priority, payload, guard)
+        chosen = self.preserve_set(preserve)  # a mistyped class is reported before any segmentation
+        labelled = self._labelled(rgb, labels)
         if not chosen.whole and labelled is None:
             raise ImageError(
                 f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…"
@@ -123,7 +123,10 @@ class Codec:
         bitstream = self._code(rgb, labelled, chosen, painted, seed, payload)
         if guard == "off" or chosen.whole:
             return bitstream
-        flagged = guard_file(self.model, bitstream, rgb, labelled, preserving=guard == "preserve")
+        hint = (
+            "it is preserved instead" if guard == "preserve" else "preserve it (guard 'preserve') or check the labels"
+        )
+        flagged = guard_file(self.model, bitstream, rgb, labelled, hint, stacklevel=2)
         if guard == "preserve" and flagged.any():
             bitstream = self._code(
                 rgb, labelled, chosen, flagged if painted is None else painted | flagged, seed, payload
@@ -202,7 +205,9 @@ class Codec:
             raise BudgetError(f"a byte budget needs a label map and {self.model_id} has no segmenter: pass labels=…")
         bitstream = self._budget_rung(self.rate_ladder(rgb, labelled.labels, seed, priority), max_bytes, metadata)
         if guard != "off":  # the budget's rung stands (preserving more could break it): the guard only warns
-            guard_file(shared(bitstream.model_id).model, bitstream, rgb, labelled)
+            codec = self if bitstream.model_id == self.model_id else shared(bitstream.model_id)
+            hint = "the budget's choice stands (raise it, or give priority to this class)"
+            guard_file(codec.model, bitstream, rgb, labelled, hint, stacklevel=3)
         return bitstream
 
     @staticmethod
@@ -286,7 +291,10 @@ class Codec:
         """The image's label map in this model's vocabulary (int64 H×W): `labels` checked against the image's
         size (SegMap, label PNG path, array or PIL of ids), or the model's own segmentation when None."""
         rgb = load_rgb(image)
-        return self._labels(self.segment(rgb) if labels is None else labels, (rgb.shape[1], rgb.shape[0]))
+        labelled = self._labelled(rgb, labels)
+        if labelled is None:
+            raise ModelNotFoundError(f"{self.model_id} has no segmenter: give the image's labels")
+        return labelled.labels
 
     def _labels(self, labels: LabelsLike, size: tuple[int, int]) -> np.ndarray:
         if isinstance(labels, SegMap):

@@ -86,7 +86,7 @@ def check_regions(
     synthesised: np.ndarray,
     class_names: tuple[str, ...],
     confidence: np.ndarray | None = None,
-    unsure_below: float = 0.75,
+    unsure_below: float = UNSURE_BELOW,
 ) -> list[RegionCheck]:
     """The signs of every synthesised class region covering at least MIN_SHARE of the image."""
     photo_detail, painted_detail = detail(original), detail(reconstruction)
@@ -119,33 +119,37 @@ class GuardWarning(UserWarning):
     """A synthesised region of a file just made may not pass for the photo."""
 
 
+def doubts(
+    original: np.ndarray,
+    reconstruction: np.ndarray,
+    labels: np.ndarray,
+    synthesised: np.ndarray,
+    class_names: tuple[str, ...],
+    confidence: np.ndarray | None = None,
+) -> list[tuple[RegionCheck, list[str]]]:
+    """The synthesised regions that fail LIMITS, each with its reasons (what the app shows, what compress warns)."""
+    return LIMITS.failing(check_regions(original, reconstruction, labels, synthesised, class_names, confidence))
+
+
+def describe(check: RegionCheck, reasons: list[str]) -> str:
+    """One sentence on a doubted region: which, how much of the image, why."""
+    return f"the painted {check.name} ({check.share:.0%} of the image) may not pass for the photo: {'; '.join(reasons)}"
+
+
 def guard_file(
-    network: CodecNetwork, bitstream: Bitstream, rgb: np.ndarray, labelled: SegMap | None, preserving: bool = False
+    network: CodecNetwork, bitstream: Bitstream, rgb: np.ndarray, labelled: SegMap | None, hint: str, stacklevel: int
 ) -> np.ndarray:
     """Decode a file just made from `rgb` with `labelled` (its labels and the segmenter's confidence), warn
-    (GuardWarning) about every synthesised region that does not pass for the photo, and return their pixels
-    (H×W bool) so that a caller can preserve them."""
+    (GuardWarning, ending with `hint`: what the caller does about it) about every synthesised region that does
+    not pass for the photo, and return their pixels (H×W bool) so that a caller can preserve them."""
     _, coded = network.decode_side_info(bitstream)
     synthesised = ~network.cells_to_pixels(coded, bitstream.height, bitstream.width)
     flagged = np.zeros(synthesised.shape, dtype=bool)
     if labelled is None or not synthesised.any():
         return flagged
-    checks = check_regions(
-        rgb,
-        network.decompress(bitstream),
-        labelled.labels,
-        synthesised,
-        network.vocab.class_names,
-        labelled.confidence,
-        UNSURE_BELOW,
-    )
-    for check, reasons in LIMITS.failing(checks):
+    reconstruction = network.decompress(bitstream)
+    names = network.vocab.class_names
+    for check, reasons in doubts(rgb, reconstruction, labelled.labels, synthesised, names, labelled.confidence):
         flagged |= synthesised & (labelled.labels == check.class_id)
-        action = "it is preserved instead" if preserving else "preserve it (guard='preserve') or check the labels"
-        warnings.warn(
-            f"the painted {check.name} ({check.share:.0%} of the image) may not pass for the photo: "
-            f"{'; '.join(reasons)}; {action}",
-            GuardWarning,
-            stacklevel=4,
-        )
+        warnings.warn(f"{describe(check, reasons)}; {hint}", GuardWarning, stacklevel=stacklevel + 1)
     return flagged

@@ -107,6 +107,8 @@ def test_region_mistakes_are_one_clear_message(use_tiny_zoo, frame, tmp_path, ca
     # tiny-test ships no default preserve set: the user is told to name the classes.
     assert main(["compare", str(original), str(original), "--segment"]) == 2
     assert "no default preserve set: name the classes" in capsys.readouterr().err
+    assert main(["compare", str(original), str(original), "--preserve", "car"]) == 2
+    assert "--preserve and --model choose the regions of --labels or --segment" in capsys.readouterr().err
     missing = str(tmp_path / "none.png")
     assert main(["compare", str(original), str(original), "--labels", missing, "--preserve", "car"]) == 2
     assert "no such label file" in capsys.readouterr().err

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from selgan.app.views import (
     ticks_of,
 )
 from selgan.errors import BudgetError
-from selgan.guard import GuardWarning
+from selgan.guard import describe, doubts
 from selgan.pipeline import Pipeline, decode
 from selgan.pipeline import region_psnr as psnr_by_region
 from selgan.segment import SegMap
@@ -120,7 +119,10 @@ def on_budget(
 def fit_budget(session: Session, codec: Codec, budget: int, seed: int) -> Afforded:
     """The most preserving file within the budget among the codec's family (BudgetError names the minimum)."""
     start = time.perf_counter()
-    bitstream = codec.compress(session.rgb, labels=segmentation_of(session, codec), seed=seed, max_bytes=budget)
+    labels = segmentation_of(session, codec)
+    bitstream = codec.compress(
+        session.rgb, labels=labels, seed=seed, max_bytes=budget, guard="off"
+    )  # on_compress checks
     chosen = shared(bitstream.model_id)
     ticks = ticks_of(bitstream, chosen)
     return Afforded(budget, seed, bitstream, ticks, describe_pick(bitstream, ticks), time.perf_counter() - start)
@@ -198,29 +200,22 @@ def encode(
     budget: int | None,
     seed: int,
     progress,
-) -> tuple[Bitstream, str, float, list[str]]:
+) -> tuple[Bitstream, str, float, SegMap]:
     """The file the page asks for (what the budget affords, or the ticks and painting), how it was chosen, its
-    encode seconds, and the synthesis guard's doubts (each shown as a warning)."""
-    rgb = session.rgb
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", GuardWarning)
-        if budget is not None and not session.overridden and not strokes.any:  # the budget chooses (on_budget)
-            progress(0.3, desc=f"choosing the file that fits in {budget:,} B")
-            afforded = session.afforded
-            if afforded is None or (afforded.budget, afforded.seed) != (budget, seed):
-                afforded = session.afforded = fit_budget(session, codec, budget, seed)
-            bitstream, encode_s = afforded.bitstream, afforded.seconds
-            how = f"fit to {budget:,} B: {afforded.description}"
-        else:
-            for class_id, pixels in strokes.relabel.items():
-                segmap = segmap.with_overrides(pixels, class_id)
-            kwargs, how = selection(classes, strokes, segmap, codec)
-            progress(0.3, desc="encoding")
-            bitstream, encode_s = Pipeline(codec).compress(rgb, labels=segmap, seed=seed, **kwargs)
-    doubts = [str(w.message) for w in caught if issubclass(w.category, GuardWarning)]
-    for doubt in doubts:
-        gr.Warning(doubt[0].upper() + doubt[1:])
-    return bitstream, how, encode_s, doubts
+    encode seconds, and the labels it was coded with (the painting's relabels applied)."""
+    if budget is not None and not session.overridden and not strokes.any:  # the budget chooses (see on_budget)
+        progress(0.3, desc=f"choosing the file that fits in {budget:,} B")
+        afforded = session.afforded
+        if afforded is None or (afforded.budget, afforded.seed) != (budget, seed):
+            afforded = session.afforded = fit_budget(session, codec, budget, seed)
+        return afforded.bitstream, f"fit to {budget:,} B: {afforded.description}", afforded.seconds, segmap
+    for class_id, pixels in strokes.relabel.items():
+        segmap = segmap.with_overrides(pixels, class_id)
+    kwargs, how = selection(classes, strokes, segmap, codec)
+    progress(0.3, desc="encoding")
+    # The page runs the synthesis guard itself, on the decode it shows (no second decode, no warnings to catch).
+    bitstream, encode_s = Pipeline(codec).compress(session.rgb, labels=segmap, seed=seed, guard="off", **kwargs)
+    return bitstream, how, encode_s, segmap
 
 
 @user_errors("compressing")
@@ -246,11 +241,15 @@ def on_compress(
     progress(0.1, desc="segmenting")
     segmap = segmentation_of(session, codec)
     strokes = read_strokes(editor, (rgb.shape[1], rgb.shape[0]), codec)
-    bitstream, how, encode_s, doubts = encode(session, codec, segmap, strokes, classes, budget, seed, progress)
+    bitstream, how, encode_s, segmap = encode(session, codec, segmap, strokes, classes, budget, seed, progress)
     data = bitstream.to_bytes()
     progress(0.5, desc="decoding")
     decoded = decode(data)
     recon, preserved = decoded.reconstruction, decoded.preserved
+    doubted = doubts(rgb, recon, segmap.labels, ~preserved, codec.class_names, segmap.confidence)
+    for check, reasons in doubted:
+        sentence = describe(check, reasons)
+        gr.Warning(f"{sentence[0].upper()}{sentence[1:]}; paint it green to preserve it.")
     if budget is not None and len(data) > budget:
         gr.Warning(
             f"The file is {len(data):,} B, over the {budget:,} B budget: your ticks, model or painting "
@@ -261,12 +260,9 @@ def on_compress(
     session.result = Result(data, bitstream.model_id, recon, preserved)
     stats = stats_markdown(session.name, bitstream, how, encode_s, decoded.seconds, rgb, recon, preserved, budget)
     status = f"**{len(data):,} B**, {bitstream.bpp:.4f} bpp, {bitstream.model_id}: result below."
-    if doubts:
-        status += (
-            f" The guard doubts {len(doubts)} painted region{'s' * (len(doubts) > 1)}: "
-            + "; ".join(html.escape(d.split(" may not pass")[0].removeprefix("the painted ")) for d in doubts)
-            + " (paint them green to preserve them)."
-        )
+    if doubted:
+        names = ", ".join(html.escape(check.name) for check, _ in doubted)
+        status += f" The painted {names} may not pass for the photo (see the notices; paint green to preserve)."
     return CompressView((rgb, recon), mask_overlay(rgb, preserved), stats, str(path), status)
 
 

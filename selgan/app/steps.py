@@ -84,7 +84,7 @@ class Steps:
             # Said in the status line and a toast, not raised: Gradio runs no .then() after a failed step, and
             # the chain's last step unlocks the Compress button (it stayed greyed out until a reload).
             gr.Warning(exc.message)
-            return [gr.skip()] * (len(RESULTS) - 1) + [f"**{exc.message}**"]
+            return self.cleared()[:-1] + [f"**{exc.message}**"]  # no earlier result left looking current
         if state is None or state.replaced:  # a new image came while this one was coded
             return [gr.skip()] * len(RESULTS)
         return (

@@ -83,7 +83,7 @@ def _add_compare(sub) -> None:
     regions.add_argument("--labels", type=Path, metavar="PNG", help="the original's label map: measure regions")
     regions.add_argument("--segment", action="store_true", help="label the original with the model's segmenter")
     p.add_argument(
-        "--preserve", default="default", help="classes counted as preserved with --labels/--segment (default: default)"
+        "--preserve", default=None, help="classes counted as preserved with --labels/--segment (default: default)"
     )
     p.add_argument("--model", default=None, help="codec whose vocabulary, segmenter and default set are used")
     p.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
@@ -228,8 +228,16 @@ def _compare(args: argparse.Namespace) -> int:
 
     from selgan.eval.compare import compare
 
+    regions = args.labels is not None or args.segment
+    if not regions and (args.preserve is not None or args.model is not None):
+        raise SelganError("--preserve and --model choose the regions of --labels or --segment: give one of those")
     result = compare(
-        args.original, args.other, labels=args.labels, segment=args.segment, preserve=args.preserve, model=args.model
+        args.original,
+        args.other,
+        labels=args.labels,
+        segment=args.segment,
+        preserve=args.preserve or "default",
+        model=args.model,
     )
     if args.json:
         print(json.dumps({k: None if isinstance(v, float) and math.isnan(v) else v for k, v in result.items()}))

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from selgan.cli.common import progress
+from selgan.degrade import CONDITIONS
 from selgan.errors import SelganError
 
 
@@ -28,7 +29,7 @@ def _add_eval_seg(sub) -> None:
         "--vocab", default="camvid", help="vocabulary scored in (ground truth and predictions are mapped to it)"
     )
     p.add_argument("--limit", type=int, default=None)
-    p.add_argument("--degrade", choices=["night", "dusk", "rain"], help="score on frames made to look like this")
+    p.add_argument("--degrade", choices=list(CONDITIONS), help="score on frames made to look like this")
     _segmenter_options(p)
     p.set_defaults(run=_eval_seg)
 

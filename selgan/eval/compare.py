@@ -73,8 +73,8 @@ def compare(
         raise ImageError(
             f"the reconstruction is {reconstruction.shape[1]}×{reconstruction.shape[0]}, the original {width}×{height}"
         )
-    if labels is not None or segment:
-        preserved = preserved_region(reference, labels, preserve, model)
+    if labels is not None or segment:  # a file's own model knows its classes, unless another is named
+        preserved = preserved_region(reference, labels, preserve, model or _model_of(data))
     result: dict = {"width": width, "height": height}
     metrics = fidelity(reference, reconstruction, np.ones((height, width), bool) if preserved is None else preserved)
     if preserved is None:  # an image alone tells nothing of regions: the whole image is its only one
@@ -98,6 +98,10 @@ def preserved_region(
     if chosen.whole:
         raise ImageError("regions need classes to preserve: name them (or 'default'), not 'all'")
     return pixel_preserve_mask(codec.label_map(image, labels), chosen.classes)
+
+
+def _model_of(data: bytes | None) -> str | None:
+    return None if data is None else Bitstream.from_bytes(data).model_id
 
 
 def _sgc_bytes(other) -> bytes | None:

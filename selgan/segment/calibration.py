@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from selgan.segment.segmap import UNSURE_BELOW
+
 BINS = 15  # the usual ECE binning (Guo et al.): equal-width confidence bins on [0, 1]
-THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.9)  # candidate "unsure" thresholds reported beside the one in use
+# Candidate "unsure" thresholds, reported beside the one in use (always among them).
+THRESHOLDS = tuple(sorted({0.5, 0.6, 0.7, 0.8, 0.9, UNSURE_BELOW}))
 
 
 @dataclass

@@ -47,6 +47,8 @@ class PairDataset(Dataset):
         unknown = [c for c in conditions if c not in CONDITIONS]
         if unknown:
             raise SelganError(f"unknown conditions {unknown}: choose from {', '.join(CONDITIONS)}")
+        if not 0 <= condition_share <= 1:
+            raise SelganError(f"condition_share must lie in 0–1, not {condition_share}")
         self.conditions, self.condition_share = tuple(conditions), condition_share
         self.epoch = 0
 
