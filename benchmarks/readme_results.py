@@ -80,7 +80,7 @@ OTHER_CAMERAS = (
             "--layout",
             "cityscapes",
             "--data",
-            str(data_root() / "cityscapes_sample"),
+            os.path.relpath(data_root() / "cityscapes_sample", ROOT),
             "--split",
             "train",
             "--size",
@@ -90,7 +90,7 @@ OTHER_CAMERAS = (
     (
         "the comma2k19 dashcam photo (1164×874, labels from camvid-seg)",
         "dashcam",
-        ["--layout", "images", "--data", str(data_root().parent / "images")],
+        ["--layout", "images", "--data", os.path.relpath(data_root().parent / "images", ROOT)],
     ),
 )
 

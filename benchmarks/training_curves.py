@@ -3,7 +3,8 @@
 Usage: python benchmarks/training_curves.py NAME RUN_LOG [RUN_LOG ...] [--out docs/training]
 Each RUN_LOG is a run's log.jsonl, in the order the runs continued one another (--init). The logs are
 copied to OUT/NAME/ so the figures can be recomputed from the repository; a plot of val PSNR and bpp
-against step and a Markdown table are written beside them.
+against step (one line per run: a run started with --init counts its steps from 0) and a Markdown table are
+written beside them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def summarise(name: str, logs: list[Path], out: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     rows, curves = [], []
     for index, log in enumerate(logs):
-        copy = folder / f"{index}-{log.parent.name}.jsonl"
+        copy = log if log.parent.resolve() == folder.resolve() else folder / f"{index}-{log.parent.name}.jsonl"
         if log.resolve() != copy.resolve():
             shutil.copyfile(log, copy)
         records = read(copy)
@@ -64,7 +65,7 @@ def summarise(name: str, logs: list[Path], out: Path) -> str:
                 last.get("val_psnr"),
             )
         )
-        curves += evals
+        curves.append((copy.stem, evals))
     total = sum(r[4] for r in rows)
     lines = [
         "| run log | from step | to step | stage | wall min | last val bpp | last val PSNR dB |",
@@ -75,27 +76,27 @@ def summarise(name: str, logs: list[Path], out: Path) -> str:
             f"| {log} | {a} | {b} | {stage} | {minutes:.0f} | "
             f"{'—' if bpp is None else f'{bpp:.4f}'} | {'—' if quality is None else f'{quality:.2f}'} |"
         )
-    lines.append(f"\nTotal wall time of these runs: {total:.0f} min ({total / 60:.1f} h) on the machine that ran them.")
-    if not curves:  # runs without a val evaluation (e.g. on the lent GPU): the training crops' own figures
+    lines.append(f"\nTotal wall time of these runs: {total:.0f} min ({total / 60:.1f} h) on the machines that ran them")
+    if not any(evals for _, evals in curves):  # no val evaluation (lent GPU, CPU runs): the training crops' figures
+        crops = [(run, [r for r in read(folder / f"{run}.jsonl") if "psnr" in r]) for run, _ in curves]
         curves = [
-            {"step": r["step"], "val_psnr": r["psnr"], "val_bpp": r["bpp_latent_est"]}
-            for log in logs
-            for r in read(folder / f"{logs.index(log)}-{log.parent.name}.jsonl")
-            if "psnr" in r
+            (run, [{"step": r["step"], "val_psnr": r["psnr"], "val_bpp": r["bpp_latent_est"]} for r in rs])
+            for run, rs in crops
         ]
         where, rate = "training crops (these runs had no val evaluation)", "estimated latent bpp"
     else:
         where, rate = "val frames", "val bpp (real files)"
-    if curves:
+    if any(evals for _, evals in curves):
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-        steps = [r["step"] for r in curves]
-        axes[0].plot(steps, [r["val_psnr"] for r in curves], marker=".")
+        for run, evals in curves:
+            axes[0].plot([r["step"] for r in evals], [r["val_psnr"] for r in evals], marker=".", label=run)
+            rated = [r for r in evals if r.get("val_bpp") is not None]
+            axes[1].plot([r["step"] for r in rated], [r["val_bpp"] for r in rated], marker=".", label=run)
         axes[0].set(xlabel="step", ylabel="PSNR (dB)", title=f"{name}: PSNR on {where}")
-        rated = [r for r in curves if r.get("val_bpp") is not None]
-        axes[1].plot([r["step"] for r in rated], [r["val_bpp"] for r in rated], marker=".", color="tab:red")
         axes[1].set(xlabel="step", ylabel=rate, title="rate")
         for ax in axes:
             ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(folder / "curves.png", dpi=90)
         lines.append("\n![training curves](curves.png)")

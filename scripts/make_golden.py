@@ -27,7 +27,10 @@ CASES = {
     "global": {},
     "classes": {"preserve": ["car", "pedestrian", "signsymbol"]},
     "painted": {"mask": "input_mask.png"},
+    # Format version 3: the same photo as a camera would save it (EXIF time, GPS, camera; XMP; ICC profile).
+    "metadata": {"image": "input_camera.png", "preserve": ["car"], "metadata": "keep"},
 }
+V1_CASES = ("global", "classes", "painted")  # tests/golden/v1/ predates the other cases
 
 
 def symbol_digests(model, bitstream) -> dict[str, str]:
@@ -37,8 +40,9 @@ def symbol_digests(model, bitstream) -> dict[str, str]:
         name: hashlib.sha256(np.ascontiguousarray(a, dtype=np.int64).tobytes()).hexdigest()
         for name, a in arrays.items()
     }
-    if "colours" in bitstream.streams:  # stored as it is read: 5-bit values, two bytes per region
-        digests["colours"] = hashlib.sha256(bitstream.streams["colours"]).hexdigest()
+    for name in ("colours", "metadata"):  # stored as they are read (colours: 5-bit values, two bytes per region)
+        if name in bitstream.streams:
+            digests[name] = hashlib.sha256(bitstream.streams[name]).hexdigest()
     return digests
 
 
@@ -64,8 +68,9 @@ def make(name: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     expected = {}
     for case, options in CASES.items():
-        kwargs = {k: (GOLDEN / v if k == "mask" else v) for k, v in options.items()}
-        bitstream = codec.compress(GOLDEN / "input.png", labels=GOLDEN / "input_labels.png", seed=7, **kwargs)
+        kwargs = {k: (GOLDEN / v if k == "mask" else v) for k, v in options.items() if k != "image"}
+        image = GOLDEN / options.get("image", "input.png")
+        bitstream = codec.compress(image, labels=GOLDEN / "input_labels.png", seed=7, **kwargs)
         (folder / f"{case}.sgc").write_bytes(bitstream.to_bytes())
         write_pixels(codec, folder, case)
         expected[case] = {"header": header(bitstream), "symbols": symbol_digests(codec.model, bitstream)}
@@ -88,6 +93,6 @@ if __name__ == "__main__":
         if not pixels_only:
             make(model)
             continue
-        for folder in (GOLDEN / model, GOLDEN / "v1" / model):
-            for case in CASES:
+        for folder, cases in ((GOLDEN / model, CASES), (GOLDEN / "v1" / model, V1_CASES)):
+            for case in cases:
                 write_pixels(selgan.load(model), folder, case)

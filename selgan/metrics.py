@@ -131,15 +131,15 @@ def periodic_artefact(
     windows inside region: exp of the difference of the means is the artefact ratio (1 when the
     reconstruction is as aperiodic as the photo). Logs, a geometric mean: a lane marking's straight edge
     scores in the hundreds and would outweigh every other window of a road in an arithmetic mean.
+    A window of one flat colour in either image (a classical codec's blur at its extreme) has no spectrum to
+    score (0, whose log is -inf) and is left out of both sums.
     """
     corners = region_windows(region, size)
     if len(corners) == 0:
         return 0.0, 0.0, 0
-    return (
-        float(np.log(periodic_peaks(original, corners, size)).sum()),
-        float(np.log(periodic_peaks(recon, corners, size)).sum()),
-        len(corners),
-    )
+    before, after = periodic_peaks(original, corners, size), periodic_peaks(recon, corners, size)
+    scored = (before > 0) & (after > 0)
+    return float(np.log(before[scored]).sum()), float(np.log(after[scored]).sum()), int(scored.sum())
 
 
 def periodic_ratio(original_log_sum: float, recon_log_sum: float, windows: int) -> float:

@@ -49,6 +49,10 @@ def test_periodic_score_sees_a_lattice_not_texture_or_flatness():
     assert 0.5 < periodic_ratio(*periodic_artefact(plain, other, region)) < 2.0  # another texture of the same kind
     assert periodic_ratio(*periodic_artefact(plain, latticed, region)) > 10
     assert periodic_artefact(plain, latticed, np.zeros_like(region)) == (0.0, 0.0, 0)
+    flat = plain.copy()
+    flat[:64, :64] = 90  # one window of a single colour: left out, never a log of zero
+    original, recon, windows = periodic_artefact(plain, flat, region)
+    assert np.isfinite(recon) and windows == len(region_windows(region)) - 1
 
 
 def test_periodic_summary_pools_windows_over_images():

@@ -336,8 +336,8 @@ def test_a_continuation_keeps_its_discriminator_and_snapshots_steps(camvid, tmp_
     assert sorted(p.name for p in (tmp_path / "a" / "snaps").iterdir()) == ["000001.pt", "000002.pt"]
     snap = torch.load(tmp_path / "a" / "snaps" / "000002.pt", weights_only=True)
     assert snap["step"] == 2 and all(v.dtype != torch.float32 for v in snap["model"].values())
-    save_discriminator(tmp_path / "a" / "checkpoint.pt", tmp_path / "disc.safetensors")
-    weights, disc, step = load_discriminator(tmp_path / "disc.safetensors")
+    save_discriminator(tmp_path / "a" / "checkpoint.pt", tmp_path / "heads" / "disc.safetensors")  # a folder it makes
+    weights, disc, step = load_discriminator(tmp_path / "heads" / "disc.safetensors")
     assert disc["kind"] == "patch+fourier" and step == 2
     out = tmp_path / "b"
     train_main(
@@ -347,7 +347,7 @@ def test_a_continuation_keeps_its_discriminator_and_snapshots_steps(camvid, tmp_
         False,
         float("inf"),
         init=tmp_path / "a" / "checkpoint.pt",
-        init_discriminator=tmp_path / "disc.safetensors",
+        init_discriminator=tmp_path / "heads" / "disc.safetensors",
     )
     # --init keeps the source's step (2 of 2): no step runs, so the saved discriminator is the loaded one.
     continued = torch.load(out / "checkpoint.pt", weights_only=True)["discriminator"]
@@ -361,5 +361,5 @@ def test_a_continuation_keeps_its_discriminator_and_snapshots_steps(camvid, tmp_
             False,
             float("inf"),
             init=tmp_path / "a" / "checkpoint.pt",
-            init_discriminator=tmp_path / "disc.safetensors",
+            init_discriminator=tmp_path / "heads" / "disc.safetensors",
         )

@@ -95,6 +95,7 @@ def save_discriminator(source: str | Path, target: str | Path) -> None:
         if not is_frozen(k)
     }
     meta = {"disc": json.dumps(state["config"]["disc"]), "step": str(state["step"])}
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
     save_file(heads, str(target), metadata=meta)
 
 
