@@ -14,11 +14,12 @@ from PIL import Image
 from selgan.bitstream import Bitstream, varint
 from selgan.budget import Rung, budget_bytes, choose
 from selgan.codec import CodecNetwork
-from selgan.codec.network import Analysis
+from selgan.codec.refine import Effort, Progress, effort_named
 from selgan.errors import BitstreamError, BudgetError, ImageError, ModelNotFoundError
 from selgan.guard import guard_file
 from selgan.imageio import ImageLike, load_mask, load_rgb
 from selgan.labels.vocab import Vocabulary
+from selgan.ladder import Analyses, Candidate
 from selgan.metadata import DEFAULT_POLICY, read_metadata
 from selgan.metadata import decode as decode_metadata
 from selgan.metadata import encode as encode_metadata
@@ -78,6 +79,8 @@ class Codec:
         priority: Sequence[str | int] | None = None,
         metadata: str = DEFAULT_POLICY,
         guard: str = "warn",
+        effort: str | Effort = "fast",
+        progress: Progress | None = None,
     ) -> Bitstream:
         """Compress an image.
 
@@ -99,6 +102,10 @@ class Codec:
             each synthesised region: "warn" (the default) issues a GuardWarning for every region that does
             not pass for the photo; "preserve" also codes those regions from the photo instead (not with a
             budget, whose choice stands); "off" skips the check (and its decode).
+        effort: "fast" (one encoder pass), "better" or "best" (selgan.codec.refine.EFFORTS): fit the latent of
+            the coded cells to the decoder before entropy coding, for a file no larger that any decoder reads
+            as usual; with a budget, the rung it chose keeps its place. progress(step, steps, seconds) is
+            called after each step.
         """
         rgb = load_rgb(image)
         payload = encode_metadata(read_metadata(image), metadata)
@@ -106,13 +113,15 @@ class Codec:
             raise ImageError("seed must be in 0 … 2**32-1")
         if guard not in GUARDS:
             raise ImageError(f"guard must be one of {', '.join(GUARDS)}, not {guard!r}")
+        effort = effort_named(effort)
         if max_bytes is not None or target_bpp is not None:
             if preserve is not None or mask is not None:
                 raise BudgetError(
                     "a byte budget chooses what to preserve: pass priority=[...] instead of preserve or mask"
                 )
             budget = budget_bytes(max_bytes, target_bpp, rgb.shape[1], rgb.shape[0])
-            return self._compress_to_budget(rgb, self._labelled(rgb, labels), seed, budget, priority, payload, guard)
+            labelled = self._labelled(rgb, labels)
+            return self._compress_to_budget(rgb, labelled, seed, budget, priority, payload, guard, (effort, progress))
         chosen = self.preserve_set(preserve)  # a mistyped class is reported before any segmentation
         labelled = self._labelled(rgb, labels)
         if not chosen.whole and labelled is None:
@@ -120,7 +129,7 @@ class Codec:
                 f"preserving classes needs a label map and {self.model_id} has no segmenter: pass labels=…"
             )
         painted = None if mask is None else load_mask(mask)
-        bitstream = self._code(rgb, labelled, chosen, painted, seed, payload)
+        bitstream = self._code(rgb, labelled, chosen, painted, seed, payload, effort, progress)
         if guard == "off" or chosen.whole:
             return bitstream
         hint = (
@@ -128,9 +137,8 @@ class Codec:
         )
         flagged = guard_file(self.model, bitstream, rgb, labelled, hint, stacklevel=2)
         if guard == "preserve" and flagged.any():
-            bitstream = self._code(
-                rgb, labelled, chosen, flagged if painted is None else painted | flagged, seed, payload
-            )
+            preserved = flagged if painted is None else painted | flagged
+            bitstream = self._code(rgb, labelled, chosen, preserved, seed, payload, effort, progress)
         return bitstream
 
     def _code(
@@ -141,13 +149,16 @@ class Codec:
         painted: np.ndarray | None,
         seed: int,
         payload: bytes,
+        effort: Effort,
+        progress: Progress | None,
     ) -> Bitstream:
         """One file: the preserve set's classes and the painted pixels coded, the rest synthesised."""
         latent_mask = None
         if painted is not None or chosen.nothing:  # "nothing": an empty painted mask, the label map only
             latent_mask = self.model.painted_cells(painted, *rgb.shape[:2])
         label_map = None if labelled is None else labelled.labels
-        coded = self.model.compress(rgb, label_map, None if chosen.whole else chosen.classes, latent_mask, seed)
+        classes = None if chosen.whole else chosen.classes
+        coded = self.model.compress(rgb, label_map, classes, latent_mask, seed, effort, progress)
         return _with_metadata(Bitstream.of(coded, self.model_id, self.weights_hash), payload)
 
     def _labelled(self, rgb: np.ndarray, labels: LabelsLike | None) -> SegMap | None:
@@ -173,10 +184,10 @@ class Codec:
         whole = sorted(
             (c for c in family if not c.default_preserve), key=lambda c: c.model.latent_model.latent_channels
         ) or [selective]
-        analyses = _Analyses(rgb, label_map)
+        analyses = Analyses(rgb, label_map)
 
         def rung(description: str, codec: Codec, classes: tuple[int, ...] | None, nothing: bool = False) -> Rung:
-            candidate = _Candidate(codec, classes, nothing, analyses, seed)
+            candidate = Candidate(codec, classes, nothing, analyses, seed)
             return Rung(description, candidate.make, functools.cache(candidate.floor))
 
         order = class_order(
@@ -200,10 +211,12 @@ class Codec:
         priority: Sequence[str | int] | None,
         metadata: bytes,
         guard: str,
+        effort: tuple[Effort, Progress | None],
     ) -> Bitstream:
         if labelled is None:
             raise BudgetError(f"a byte budget needs a label map and {self.model_id} has no segmenter: pass labels=…")
-        bitstream = self._budget_rung(self.rate_ladder(rgb, labelled.labels, seed, priority), max_bytes, metadata)
+        rungs = self.rate_ladder(rgb, labelled.labels, seed, priority)
+        bitstream = self._budget_rung(rungs, max_bytes, metadata, *effort)
         if guard != "off":  # the budget's rung stands (preserving more could break it): the guard only warns
             codec = self if bitstream.model_id == self.model_id else shared(bitstream.model_id)
             hint = "the budget's choice stands (raise it, or give priority to this class)"
@@ -211,22 +224,30 @@ class Codec:
         return bitstream
 
     @staticmethod
-    def _budget_rung(rungs: list[Rung], max_bytes: int, metadata: bytes) -> Bitstream:
-        """The most preserving rung within the budget, with the metadata when it fits beside it."""
+    def _budget_rung(
+        rungs: list[Rung], max_bytes: int, metadata: bytes, effort: Effort, progress: Progress | None
+    ) -> Bitstream:
+        """The most preserving rung within the budget, with the metadata when it fits beside it; at an effort
+        above fast, that rung's file refined, kept when it still fits (the choice of rung never changes)."""
         # The metadata stream's bytes (payload, stream id, length) come out of the budget.
         extra = len(metadata) + 1 + len(varint(len(metadata))) if metadata else 0
         try:
-            return _with_metadata(choose(rungs, max_bytes - extra)[0], metadata)
+            bitstream, rung = choose(rungs, max_bytes - extra)
+            room, kept = max_bytes - extra, metadata
         except BudgetError:
             if not metadata:
                 raise
-            bitstream = choose(rungs, max_bytes)[0]  # without the metadata: raises when even that cannot fit
-        warnings.warn(
-            f"the photo's metadata ({extra} bytes) does not fit in {max_bytes} bytes beside the smallest image "
-            "file and is not kept; raise the budget or pass metadata='strip' to silence this",
-            stacklevel=4,
-        )
-        return bitstream
+            bitstream, rung = choose(rungs, max_bytes)  # without the metadata: raises when even that cannot fit
+            room, kept = max_bytes, b""
+            warnings.warn(
+                f"the photo's metadata ({extra} bytes) does not fit in {max_bytes} bytes beside the smallest image "
+                "file and is not kept; raise the budget or pass metadata='strip' to silence this",
+                stacklevel=4,
+            )
+        if effort.steps:
+            refined = rung.make(effort, progress)
+            bitstream = refined if refined.num_bytes <= room else bitstream
+        return _with_metadata(bitstream, kept)
 
     def _siblings(self) -> list[Codec]:
         """The installed codecs that share this one's segmenter and vocabulary (a rate ladder's members)."""
@@ -306,38 +327,6 @@ class Codec:
         if isinstance(labels, Image.Image):
             labels = np.asarray(labels)
         return check_labels(labels, self.model.vocab, size, source="labels")
-
-
-class _Analyses:
-    """Each codec's analysis of one image (the encoder's symbols, the coded label map), computed once."""
-
-    def __init__(self, rgb: np.ndarray, label_map: np.ndarray) -> None:
-        self.rgb, self.label_map = rgb, label_map
-        self._done: dict[str, Analysis] = {}
-
-    def of(self, codec: Codec) -> Analysis:
-        if codec.model_id not in self._done:
-            self._done[codec.model_id] = codec.model.analyse(self.rgb, self.label_map)
-        return self._done[codec.model_id]
-
-
-class _Candidate:
-    """One rung's file: a codec and what it preserves (classes; none = the whole image; `nothing` = no cell)."""
-
-    def __init__(self, codec: Codec, classes: tuple[int, ...] | None, nothing: bool, analyses: _Analyses, seed: int):
-        self.codec, self.classes, self.nothing, self.analyses, self.seed = codec, classes, nothing, analyses, seed
-
-    def _painted(self) -> np.ndarray | None:
-        return np.zeros(self.analyses.of(self.codec).symbols.shape[-2:], dtype=bool) if self.nothing else None
-
-    def make(self) -> Bitstream:
-        """The real file."""
-        coded = self.codec.model.code(self.analyses.of(self.codec), self.classes, self._painted(), self.seed)
-        return Bitstream.of(coded, self.codec.model_id, self.codec.weights_hash)
-
-    def floor(self) -> int:
-        """Bytes the file has at least, known without coding its latent."""
-        return self.codec.model.min_bytes(self.analyses.of(self.codec), self.classes, self._painted())
 
 
 def load(name: str) -> Codec:

@@ -20,7 +20,7 @@ class Rung:
     """One candidate file: what it preserves (for people), how to make it, and a floor on its size."""
 
     description: str
-    make: Callable[[], Bitstream]
+    make: Callable[..., Bitstream]  # make(): the file; make(effort, progress): its latent fitted (selgan.ladder)
     floor: Callable[[], int]  # bytes the file has at least, known without coding it
 
 

@@ -166,7 +166,9 @@ def load(page, path: Path) -> None:
 def pick_example(page) -> None:
     page.get_by_role("tab", name="Compress").click()
     page.locator("button.gallery-item", has_text="dashcam.png").first.click()
-    page.locator("#legend li").first.wait_for()
+    # The dashcam's own legend (its sky share), not the previous image's: the segmentation step that writes the
+    # legend also sets the ticks, and a Compress pressed before it lands would code the previous ticks.
+    page.locator("#legend", has_text="Sky 32.5%").wait_for()
 
 
 def compress_and_wait(page) -> None:

@@ -16,6 +16,23 @@ def progress(items: list[Path]):
     return tqdm(items, unit="image", file=sys.stderr)
 
 
+class StepBar:
+    """compress(progress=...) for the command line: a bar on stderr over one file's refinement steps."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.bar = label, None
+
+    def __call__(self, step: int, steps: int, seconds: float) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=steps, unit="step", desc=self.label, file=sys.stderr, leave=False)
+        self.bar.update(step - self.bar.n)
+        if step == steps:  # a budget or the guard may refine again: a new bar for that run
+            self.bar.close()
+            self.bar = None
+
+
 def at_least_one(text: str) -> int:
     """argparse type: a whole number >= 1."""
     try:

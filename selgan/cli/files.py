@@ -8,7 +8,7 @@ import time
 import warnings
 from pathlib import Path
 
-from selgan.cli.common import progress
+from selgan.cli.common import StepBar, progress
 from selgan.errors import SelganError
 
 
@@ -44,6 +44,14 @@ def _add_compress(sub) -> None:
         default="warn",
         help="the synthesis guard: look at each painted region before writing and warn when it does not pass for "
         "the photo (warn, the default), also preserve such regions (preserve), or skip the check (off)",
+    )
+    p.add_argument(
+        "--effort",
+        choices=("fast", "better", "best"),
+        default="fast",
+        help="fast: one encoder pass (the default); better, best: fit the latent to the decoder first "
+        "(8 or 20 steps through the generator, a few seconds to tens of seconds per photo; same file size, "
+        "decoded as usual; README 'Encode effort')",
     )
     p.add_argument(
         "--metadata",
@@ -115,7 +123,15 @@ def _compress(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             bitstream, seconds = pipeline.compress(
-                path, labels=labels, seed=args.seed, metadata=args.metadata, guard=args.guard, **preserve, **budget
+                path,
+                labels=labels,
+                seed=args.seed,
+                metadata=args.metadata,
+                guard=args.guard,
+                effort=args.effort,
+                progress=StepBar(f"{path.name}: effort {args.effort}") if args.effort != "fast" else None,
+                **preserve,
+                **budget,
             )
         for warning in caught:  # named by file: with a folder of inputs, which photo it is matters
             print(f"selgan: warning: {path}: {warning.message}", file=sys.stderr)

@@ -87,6 +87,9 @@ def _add_eval(sub) -> None:
         help="comma-separated byte budgets: evaluate rate control (selgan chooses what to "
         "preserve) against the baselines at each budget, e.g. 200,400,800,1600",
     )
+    p.add_argument(
+        "--effort", choices=("fast", "better", "best"), default="fast", help="compress's encode effort (see compress)"
+    )
     p.add_argument("--no-segmenter", action="store_true", help="skip semantic preservation (mIoU)")
     p.add_argument("--no-kid", action="store_true", help="skip KID/FID (Inception features of every reconstruction)")
     p.add_argument("--curve-images", type=int, default=10, help="images for the baselines' quality sweep (0: none)")
@@ -195,6 +198,7 @@ def eval_spec(args: argparse.Namespace):
         segmenter=not args.no_segmenter,
         kid=not args.no_kid,
         curve_images=args.curve_images,
+        effort=args.effort,
     )
 
 

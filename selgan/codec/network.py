@@ -8,7 +8,7 @@ one back into pixels. Which model made a file, and the file's bytes, are the con
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from selgan.bitstream import CodedImage, Mode
 from selgan.codec.colours import apply_colours, encode_colours, synthesised_regions
 from selgan.codec.encoder import Encoder
 from selgan.codec.quantizer import Quantizer
+from selgan.codec.refine import FAST, Effort, Progress, refine_symbols
 from selgan.entropy import LabelMapModel, LatentContextModel, MaskModel
 from selgan.errors import BitstreamError
 from selgan.labels.cells import class_latent_mask, painted_latent_mask, random_latent_masks
@@ -117,12 +118,35 @@ class CodecNetwork(nn.Module):
         preserved_classes: tuple[int, ...] | None,
         painted_mask: np.ndarray | None,
         seed: int,
+        effort: Effort = FAST,
+        progress: Progress | None = None,
     ) -> CodedImage:
         """uint8 H×W×3 image, int labels H×W (or None in global mode) -> CodedImage.
 
-        painted_mask is at latent resolution (H/16 × W/16 after padding), already validated.
+        painted_mask is at latent resolution (H/16 × W/16 after padding), already validated; effort above
+        fast fits the latent to the decoder first (refine).
         """
-        return self.code(self.analyse(image, labels), preserved_classes, painted_mask, seed)
+        analysis = self.refine(self.analyse(image, labels), preserved_classes, painted_mask, seed, effort, progress)
+        return self.code(analysis, preserved_classes, painted_mask, seed)
+
+    def refine(
+        self,
+        analysis: Analysis,
+        preserved_classes: tuple[int, ...] | None,
+        painted_mask: np.ndarray | None,
+        seed: int,
+        effort: Effort,
+        progress: Progress | None = None,
+    ) -> Analysis:
+        """The analysis with the symbols of the cells this preserve set codes fitted to the frozen decoder for
+        the file's seed (selgan.codec.refine); unchanged at effort fast or when no cell is coded."""
+        coded = self._coded_cells(analysis, preserved_classes, painted_mask)
+        if not effort.steps or not coded.any():
+            return analysis
+        padded = pad_to_shape(analysis.image, padded_shape(analysis.height, analysis.width))
+        with torch.enable_grad():
+            symbols = refine_symbols(self, padded, analysis.stored_labels, coded, seed, effort, progress)
+        return replace(analysis, symbols=symbols)
 
     @torch.no_grad()
     def analyse(self, image: np.ndarray, labels: np.ndarray | None) -> Analysis:

@@ -48,6 +48,7 @@ class EvalSpec:
     segmenter: bool = True  # semantic preservation (mIoU) with the model's segmenter
     kid: bool = True
     curve_images: int = 10
+    effort: str = "fast"  # compress's encode effort (selgan.codec.refine.EFFORTS)
 
 
 @dataclass
@@ -78,7 +79,15 @@ def evaluate(spec: EvalSpec) -> EvalReport:
     reference = shared(spec.global_reference) if spec.global_reference else None
     preserve = spec.preserve or None
     rows, summary, gallery = run_eval(
-        codec, samples(spec, codec, pairs), preserve, spec.baselines, spec.scales, segmenter, spec.kid, reference
+        codec,
+        samples(spec, codec, pairs),
+        preserve,
+        spec.baselines,
+        spec.scales,
+        segmenter,
+        spec.kid,
+        reference,
+        effort=spec.effort,
     )
     chosen = codec.preserve_set(preserve)
     mode = (
@@ -139,7 +148,15 @@ def _budgets(spec: EvalSpec, codec: Codec, pairs: list[Pair], segmenter) -> Eval
     sweep = {}
     for budget in sorted(set(spec.max_bytes)):
         rows, summary, _ = run_eval(
-            codec, samples(spec, codec, pairs), None, spec.baselines, spec.scales, segmenter, spec.kid, max_bytes=budget
+            codec,
+            samples(spec, codec, pairs),
+            None,
+            spec.baselines,
+            spec.scales,
+            segmenter,
+            spec.kid,
+            max_bytes=budget,
+            effort=spec.effort,
         )
         write_report(
             spec.out / f"budget_{budget}",

@@ -35,6 +35,7 @@ def image_rows(
     segmenter: Segmenter | None,
     global_reference: Codec | None = None,
     max_bytes: int | None = None,
+    effort: str = "fast",
 ) -> tuple[list[dict], dict[str, np.ndarray]]:
     """Metric rows for selgan and every baseline variant on one image, plus the reconstructions.
 
@@ -42,13 +43,16 @@ def image_rows(
     file's preserved region are added to selgan's row (the SC-vs-GC comparison).
     max_bytes: a byte budget instead of a preserve set: selgan chooses what to preserve (rate control),
     and the baselines get the same budget rather than selgan's file size.
+    effort: compress's encode effort (selgan.codec.refine.EFFORTS).
     """
     reference = _segment(segmenter, sample.image, codec) if segmenter is not None else None
     if max_bytes is None:
-        bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels, guard="off")
+        bitstream = codec.compress(sample.image, preserve=preserve, labels=sample.labels, guard="off", effort=effort)
     else:
         try:
-            bitstream = codec.compress(sample.image, labels=sample.labels, max_bytes=max_bytes, guard="off")
+            bitstream = codec.compress(
+                sample.image, labels=sample.labels, max_bytes=max_bytes, guard="off", effort=effort
+            )
         except BudgetError:
             bitstream = None
     if bitstream is None:
@@ -209,6 +213,7 @@ def run_eval(
     with_kid: bool,
     global_reference: Codec | None = None,
     max_bytes: int | None = None,
+    effort: str = "fast",
 ) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
     """Rows per image and codec, the summary (with KID/FID over patches when asked), and crops for a grid.
 
@@ -221,7 +226,7 @@ def run_eval(
     with_kid = with_kid and fidlib.inception() is not None
     for sample in samples:
         image_rows_, recons = image_rows(
-            codec, sample, preserve, baselines, scales, segmenter, global_reference, max_bytes
+            codec, sample, preserve, baselines, scales, segmenter, global_reference, max_bytes, effort
         )
         rows += image_rows_
         if len(gallery) < 3:
