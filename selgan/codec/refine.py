@@ -22,7 +22,6 @@ from selgan.errors import ImageError
 from selgan.hardware import native_bf16
 from selgan.labels.resample import one_hot_labels
 
-LATENT_STRIDE = 16
 LOWFREQ = 16  # the low-frequency term's area average, as in training (loss.lowfreq_factor)
 # The training preset's weights of the terms (configs/camvid_sc_c8.yaml: distortion 150, lowfreq 600); the
 # rate enters as a budget instead of a weight (see refine_symbols).
@@ -99,7 +98,7 @@ def refine_symbols(
     classes = torch.from_numpy(network.latent_classes(stored_labels))[None]
     noises = network.draw_noise(1, coded.shape, generator=torch.Generator().manual_seed(seed))
     # The loss sees the pixels the file codes; in global mode all of them.
-    pixels = F.interpolate(mask, scale_factor=LATENT_STRIDE, mode="nearest")
+    pixels = torch.from_numpy(network.cells_to_pixels(coded, height, width))[None, None].float()
     pooled = F.avg_pool2d(pixels, LOWFREQ)
     absent = quantizer.centers[0]  # what a decoder puts where no symbol is coded (CodecNetwork.decompress)
 
