@@ -3,7 +3,7 @@
 from selgan.api import Codec, decompress, load
 from selgan.bitstream import Bitstream, BitstreamError
 from selgan.errors import ImageError, ModelNotFoundError, SelganError, UnknownClassError
-from selgan.guard import GuardWarning
+from selgan.guard import GuardWarning, SceneWarning
 from selgan.segment import SegMap, segment
 
 
@@ -40,6 +40,7 @@ __all__ = [
     "BitstreamError",
     "Codec",
     "GuardWarning",
+    "SceneWarning",
     "ImageError",
     "ModelNotFoundError",
     "SegMap",

@@ -21,6 +21,7 @@ import numpy as np
 from selgan.bitstream import Bitstream
 from selgan.codec import CodecNetwork
 from selgan.metrics import psnr_lowfreq
+from selgan.scene import check_scene
 from selgan.segment import SegMap
 from selgan.segment.segmap import UNSURE_BELOW
 
@@ -119,6 +120,10 @@ class GuardWarning(UserWarning):
     """A synthesised region of a file just made may not pass for the photo."""
 
 
+class SceneWarning(GuardWarning):
+    """The photo of a selective file may be outside what the models know (selgan.scene: dark, or not a street)."""
+
+
 def doubts(
     original: np.ndarray,
     reconstruction: np.ndarray,
@@ -147,6 +152,15 @@ def guard_file(
     flagged = np.zeros(synthesised.shape, dtype=bool)
     if labelled is None or not synthesised.any():
         return flagged
+    scene = check_scene(rgb, labelled)
+    if scene.doubtful:
+        warnings.warn(
+            f"this photo may be outside what the models know: {'; '.join(scene.reasons())}. The models learnt "
+            "daylight street scenes and the painted regions follow the segmenter's labels: a global model, or "
+            "preserving more, is safer",
+            SceneWarning,
+            stacklevel=stacklevel + 1,
+        )
     reconstruction = network.decompress(bitstream)
     names = network.vocab.class_names
     for check, reasons in doubts(rgb, reconstruction, labelled.labels, synthesised, names, labelled.confidence):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import socket
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import selgan  # noqa: E402
 from selgan.api import shared  # noqa: E402
 from selgan.app import compare, handlers, layout, messages, views  # noqa: E402
 from selgan.app import session as app_session  # noqa: E402
+from selgan.app import steps as app_steps  # noqa: E402
 from selgan.baselines import BaselineCodec, code_at_budget  # noqa: E402
 from selgan.cli import main as cli_main  # noqa: E402
 from selgan.errors import ImageError  # noqa: E402
@@ -230,18 +232,20 @@ def test_compress_shows_the_decoded_file_then_the_comparison(session, tmp_path):
     assert len(steps) == 1 + len(compare.COMPARE_WITH)
     first = steps[0][0].splitlines()
     assert first[2].startswith("| **selgan**") and all("coding…" in line for line in first[3:]) and not steps[0][1]
-    table, gallery = steps[-1]
+    table, found = steps[-1]
     lines = table.splitlines()
     assert lines[0] == "| codec | file | PSNR, preserved region | PSNR, whole image |"
     assert lines[2].startswith(
         f"| **selgan** ({MODEL}) | {len(data):,} B | {psnr(session.rgb, recon, preserved):.2f} dB |"
     )
     assert any(line.startswith("| AVIF") for line in lines) and any(line.startswith("| JPEG") for line in lines)
-    for image, caption in gallery:  # every classical file shown fits in the same bytes, and is shown as coded
-        assert int(caption.split(", ")[1].split(" B")[0].replace(",", "")) <= len(data)
-        label = caption.split(",")[0]
-        row = next(line for line in lines if line.startswith(f"| {label} |"))
-        assert f"{psnr(session.rgb, image, preserved):.2f} dB" in row
+    assert found
+    for item in found:  # every classical file shown fits in the same bytes, and is shown as coded
+        assert item.match.num_bytes <= len(data)
+        row = next(line for line in lines if line.startswith(f"| {item.label} |"))
+        assert f"{item.match.num_bytes:,} B" in row
+        assert f"{psnr(session.rgb, item.match.reconstruction, preserved):.2f} dB" in row
+        assert f"{item.label} {item.match.num_bytes:,} B" in compare.versus_label(session.result, item)
     # A class painted over the segmentation changes the stored label map.
     codec = shared(MODEL)
     layer = np.zeros((360, 480, 4), np.uint8)
@@ -264,6 +268,71 @@ def test_a_new_image_drops_the_old_result(use_tiny_zoo, session, val_frame, tmp_
 def test_compress_without_an_image_says_so(use_tiny_zoo, tmp_path):
     with pytest.raises(gr.Error, match="Upload or pick an image"):
         handlers.on_compress(None, MODEL, [], None, 0, tmp_path)
+
+
+def test_effort_refines_the_file_in_the_page_and_reports_its_steps(session, tmp_path):
+    seen = []
+
+    def progress(share, desc=""):
+        seen.append(desc)
+
+    fast = handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path, progress=progress, effort="fast")
+    better = handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path, progress=progress, effort="better")
+    assert "effort better" in better.status and "effort fast" in fast.status
+    assert any(re.fullmatch(r"effort better: step \d+/8, about \d+ s left", d) for d in seen), seen
+    assert selgan.Bitstream.from_bytes(Path(better.download).read_bytes()).model_id == MODEL
+
+
+def test_the_page_locks_compress_until_an_image_is_segmented(use_tiny_zoo, val_frame, tmp_path):
+    steps = app_steps.Steps(tmp_path, messages.DEFAULT_MAX_PIXELS)
+    cleared = steps.reset_view(None)
+    assert cleared[6] == gr.update(interactive=False)  # while the new image is read and segmented
+    loaded = steps.load_image(str(val_frame[0]), MODEL)
+    assert loaded[0].rgb is not None and loaded[6] == gr.update(interactive=True)
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    with pytest.warns(UserWarning, match="notes.png: not a readable image") as said:
+        failed = steps.load_image(str(bad), MODEL)  # no exception: Gradio would run nothing after it
+    assert len(said) == 1 and failed[0].rgb is None and failed[6] == gr.update(interactive=False)
+    # Pressing Compress takes the last result off the screen at once and locks the button.
+    session = loaded[0]
+    handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
+    shown = steps.starting(session)
+    assert shown[0] == gr.update(interactive=False) and session.result is None
+    assert dict(zip(app_steps.RESULTS, shown[1:]))["status"] == "*Compressing…*"
+    assert dict(zip(app_steps.RESULTS, shown[1:]))["slider"] is None
+
+
+def test_the_comparison_slider_and_zoom_show_the_same_spot(session, tmp_path):
+    steps = app_steps.Steps(tmp_path, messages.DEFAULT_MAX_PIXELS)
+    handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
+    *_, (table, versus, against) = list(steps.compare(session))
+    assert against["value"] == session.against and session.found
+    left, right = versus["value"]
+    assert np.array_equal(left, session.result.recon) and left.shape == right.shape  # uncropped, same scale
+    assert f"selgan {len(session.result.data):,} B" in versus["label"]
+
+    class Click:
+        index = (480 - 1, 0)  # the top right corner of the preserved-mask picture
+
+    zoom, (original, mine), versus = steps.zoom_at(session, Click())
+    assert zoom == "2×" and original.shape == (180, 240, 3) and mine.shape == (180, 240, 3)
+    assert np.array_equal(original, session.rgb[:180, 240:]) and np.array_equal(mine, session.result.recon[:180, 240:])
+    assert np.array_equal(versus["value"][0], mine)  # both sliders on the same spot
+    (original, _), _ = steps.set_zoom(session, "4×")
+    assert original.shape == (90, 120, 3) and np.array_equal(original, session.rgb[:90, 360:])
+    (original, _), _ = steps.set_zoom(session, "whole image")
+    assert original is session.rgb
+
+
+def test_the_model_table_says_what_each_model_costs_for_this_photo(session):
+    text = handlers.on_model_sizes(session, 0)
+    row = next(line for line in text.splitlines() if line.startswith(f"| {MODEL} |"))
+    size = int(re.search(r"\| ([\d,]+) B \|", row).group(1).replace(",", ""))
+    codec = shared(MODEL)
+    preserve = "default" if codec.default_preserve else None
+    assert size == codec.compress(session.rgb, preserve=preserve, guard="off").num_bytes
+    assert "—" in handlers.on_model_sizes(None, 0)  # no photo yet: what each is for, no sizes
 
 
 def test_classical_files_are_found_once_per_image_and_size(session, tmp_path, monkeypatch):
@@ -327,8 +396,10 @@ def test_budget_ticks_what_it_affords_and_can_be_overridden(session, tmp_path):
     assert afforded.bitstream.num_bytes <= 1000 and model["value"] == afforded.bitstream.model_id == MODEL
     codec = shared(MODEL)
     expected = [n for i, n in views.selectable(codec) if i in afforded.bitstream.preserved_classes]
+    present = {c.name for c in session.segmaps["tiny-seg"].classes_present()}
+    expected = [n for n in expected if n in present]  # a class the photo lacks is not ticked (it costs nothing)
     assert ticks["value"] == afforded.ticks == expected and expected  # the classes of the chosen rung
-    assert "1,000 B** affords preserving" in note and f"{afforded.bitstream.num_bytes:,} B" in note
+    assert "1 KB = 1,000 B** affords preserving" in note and f"{afforded.bitstream.num_bytes:,} B" in note
     # Compress as the budget chose: exactly its file, within the budget.
     chosen = handlers.on_compress(session, MODEL, ticks["value"], None, 0, tmp_path, budget_text="1 KB")
     data = Path(chosen.download).read_bytes()
@@ -354,12 +425,16 @@ def test_budget_ticks_what_it_affords_and_can_be_overridden(session, tmp_path):
 
 
 def test_an_impossible_budget_names_the_smallest_file(session, tmp_path):
-    with pytest.warns(UserWarning, match="smallest for this image is"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once, in the note beside the box, not again as a notice
         ticks, model, note = handlers.on_budget(session, MODEL, "5", 0)
     assert ticks == gr.skip() and model == gr.skip() and re.search(r"smallest for this image is \d+ bytes", note)
     with pytest.raises(gr.Error, match=r"no file fits in 5 bytes: the smallest for this image is \d+ bytes"):
         handlers.on_compress(session, MODEL, [], None, 0, tmp_path, budget_text="5")
     assert handlers.on_budget(None, MODEL, "2 KB", 0)[2].startswith("Budget 2,000 B: pick an image")
+    # A mistyped budget is said beside the box (no error badge over the ticks), and changes nothing.
+    ticks, model, note = handlers.on_budget(session, MODEL, "lots", 0)
+    assert ticks == gr.skip() and model == gr.skip() and "“lots” is not a byte budget" in note
 
 
 # ---- the decode tab ---------------------------------------------------------------------------------------
@@ -401,6 +476,8 @@ EVENTS = {
     "budget_for_image",
     "apply_budget",
     "budget_on_leave",
+    "model_sizes",
+    "initial_models",
     "change_model",
     "recolour_brush",
     "initial_brush",
@@ -410,6 +487,9 @@ EVENTS = {
     "compress_in_page",
     "compare_classical",
     "unlock_compress",
+    "zoom",
+    "zoom_at",
+    "against",
     "compress",
     "clear_decoded",
     "read_header",

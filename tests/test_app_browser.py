@@ -28,11 +28,13 @@ playwright_api = pytest.importorskip(
 
 import selgan  # noqa: E402
 from selgan.app import layout  # noqa: E402
+from selgan.degrade import degrade  # noqa: E402
 from selgan.imageio import load_rgb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 DASHCAM = ROOT / "selgan" / "assets" / "dashcam.png"
+NONSTREET = ROOT / "benchmarks" / "images" / "nonstreet" / "coffee.jpg"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -187,7 +189,7 @@ def expect_no_result(page) -> None:
     expect(page.locator("#compare")).to_have_text("")
     expect(page.locator("#result img")).to_have_count(0)
     expect(page.locator("#mask img")).to_have_count(0)
-    expect(page.locator("#gallery img")).to_have_count(0)
+    expect(page.locator("#versus img")).to_have_count(0)
     expect(page.locator("#download")).to_be_disabled()
     assert page.locator("#download a[href]").count() == 0
 
@@ -227,7 +229,27 @@ def test_upload_tick_compress_download(page, val_frame, tmp_path, served_images)
     pair = shown(page, "#result")
     original, decoded = load_rgb(val_frame[0]), np.asarray(image)
     assert any(np.array_equal(a, original) for a in pair) and any(np.array_equal(a, decoded) for a in pair)
-    assert len(shown(page, "#mask")) == 1 and len(shown(page, "#gallery")) >= 1
+    assert len(shown(page, "#mask")) == 1
+    # selgan beside the classical file at the same scale: the decoded file left, the classical one right.
+    page.locator("#versus img").first.wait_for()
+    versus = shown(page, "#versus")
+    assert len(versus) == 2 and np.array_equal(versus[0], decoded) and versus[1].shape == decoded.shape
+    assert re.search(r"selgan [\d,]+ B \(left\) \| (AVIF|JPEG)", page.locator("#versus").inner_text())
+    # A click on the preserved-mask picture zooms both sliders on that spot.
+    box = page.locator("#mask img").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
+    expect(page.locator("#zoom input[value='2×']")).to_be_checked()
+    deadline = time.time() + 30
+    while time.time() < deadline and shown(page, "#result")[0].shape != (180, 240, 3):
+        page.wait_for_timeout(300)
+    original, mine = shown(page, "#result")
+    assert np.array_equal(original, load_rgb(val_frame[0])[:180, 240:]) and np.array_equal(mine, decoded[:180, 240:])
+    assert np.array_equal(shown(page, "#versus")[0], mine)  # the same spot in both sliders
+    page.locator("#zoom label", has_text="whole image").click()
+    deadline = time.time() + 30
+    while time.time() < deadline and shown(page, "#result")[0].shape != decoded.shape:
+        page.wait_for_timeout(300)
+    assert shown(page, "#result")[0].shape == decoded.shape
     assert served_images and all(kind == "image/png" for kind, _ in served_images), served_images
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app-main.png"), full_page=True)
@@ -273,12 +295,13 @@ def test_a_new_input_clears_the_old_result(page, val_frame):
         new MutationObserver(() => window.compareTexts.push(panel.innerText)).observe(
             panel, {subtree: true, childList: true, characterData: true});
     }""")
-    expect(page.locator("#compress")).to_be_enabled(timeout=TIMEOUT_MS)  # the old job has ended
-    page.wait_for_timeout(1500)
-    assert not [text for text in page.evaluate("window.compareTexts") if "PSNR" in text]
-    expect_no_result(page)
+    expect(page.locator("#compress")).to_be_disabled()  # no image: nothing to code
     page.locator("#input-image input[type=file]").set_input_files(str(val_frame[0]))
     page.locator("#legend li").first.wait_for()
+    # Segmenting waits in the queue behind the old job: once Compress is usable again, that job has ended.
+    expect(page.locator("#compress")).to_be_enabled(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    assert not [text for text in page.evaluate("window.compareTexts") if "PSNR" in text]
     expect_no_result(page)
     compress_and_wait(page)
     expect(page.locator("#download")).to_be_enabled()
@@ -334,6 +357,9 @@ def test_the_example_is_a_real_photo_and_its_segmentation_shows_first(page):
     assert labels and not any("(0%)" in label for label in labels)
     assert page.locator("#editor canvas").first.is_visible()
     expect(page.locator("#stats")).to_have_text("")
+    expect(page.locator("#preset input")).to_have_value("")  # a preset of the last image is not shown as current
+    for close in page.locator("[data-testid='toast-close']").all():  # earlier tests' notices: not this photo's
+        close.click()
     compress_and_wait(page)
     page.locator("#stats", has_text="dashcam (960×512)").wait_for()
     ARTIFACTS.mkdir(exist_ok=True)  # the README's picture of the app (docs/app.png is a copy of it)
@@ -342,16 +368,88 @@ def test_the_example_is_a_real_photo_and_its_segmentation_shows_first(page):
 
 
 def test_a_failed_compress_says_why_and_leaves_the_button_usable(fresh):
-    """Issue 37: after any failed job Compress stayed greyed out until a reload (no .then() runs after an error)."""
+    """Issue 37: after any failed job Compress stayed greyed out until a reload (no .then() runs after an error);
+    it was also clickable before there was an image."""
     page = fresh
     button = page.locator("#compress")
-    button.click()  # before any image
-    page.locator("#status", has_text="Upload or pick an image first").wait_for()
-    expect(button).to_be_enabled(timeout=60_000)
+    expect(button).to_be_disabled()  # nothing to code yet
     pick_example(page)
+    expect(button).to_be_enabled()
+    box = page.locator("#budget textarea, #budget input").first
+    box.fill("20")  # no file is that small: Compress says so beside the button, once
+    button.click()
+    page.locator("#status", has_text="no file fits in 20 bytes").wait_for()
+    expect(button).to_be_enabled(timeout=60_000)
+    assert not [t for t in toast_texts(page) if "no file fits" in t]  # not repeated as a notice
+    expect(page.locator("#status [data-testid='error']")).to_have_count(0)
+    box.fill("")
+    box.press("Enter")
     compress_and_wait(page)  # the page still works, and the synthesis guard's doubts are said where it has any
     status = page.locator("#status").inner_text()
     assert "B" in status and "result below" in status
+    # A new job takes the last result off the screen at once: nothing old looks current while it runs.
+    page.evaluate("""() => {
+        const stats = document.querySelector('#stats');
+        window.statsTexts = [];
+        new MutationObserver(() => window.statsTexts.push(stats.innerText)).observe(
+            stats, {subtree: true, childList: true, characterData: true});
+    }""")
+    compress_and_wait(page)
+    texts = page.evaluate("window.statsTexts")
+    assert "" in [t.strip() for t in texts] and "bpp" in texts[-1], texts
+
+
+def test_an_image_too_small_is_said_once(fresh, tmp_path):
+    page = fresh
+    small = tmp_path / "ten.png"
+    Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(small)
+    page.locator("#input-image input[type=file]").set_input_files(str(small))
+    page.get_by_text("ten.png is 10×10 pixels").first.wait_for()
+    page.wait_for_timeout(1500)
+    assert len([t for t in toast_texts(page) if "10×10" in t]) == 1
+    expect(page.locator("#compress")).to_be_disabled()
+
+
+def test_photos_outside_the_models_world_are_named_before_compressing(fresh, tmp_path):
+    """A night frame (the dashcam photo at simulated night) and a photo that is not a street."""
+    page = fresh
+    night = tmp_path / "night.png"
+    Image.fromarray(degrade(load_rgb(DASHCAM), "night", np.random.default_rng([9, 0]))).save(night)
+    load(page, night)
+    scene = page.locator("#scene")
+    expect(scene).to_contain_text("outside what the models know")
+    expect(scene).to_contain_text("it is dark")
+    expect(scene).to_contain_text("Safer: the global model")
+    load(page, NONSTREET)
+    expect(scene).to_contain_text("may not be a street scene")
+    compress_and_wait(page)
+    status = page.locator("#status").inner_text()
+    assert "may not pass for the photo" in status or "outside what the models know" in status, status
+    load(page, DASHCAM)  # a daylight street: nothing to say
+    expect(scene).to_have_text("")
+
+
+def example_at(browser, server, width: int, height: int):
+    """A new session in a window of this size with the example photo segmented: (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server)
+    pick_example(page)
+    return context, page
+
+
+def test_the_page_is_one_column_on_a_phone(browser, server):
+    context, page = example_at(browser, server, 390, 844)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off to the side
+    columns = [page.locator(sel).first.bounding_box() for sel in ("#compress", "#editor", "#classes", "#result")]
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= 390 for box in columns), columns
+    editor, button = page.locator("#editor").bounding_box(), page.locator("#compress").bounding_box()
+    assert editor["y"] > button["y"] + button["height"]  # stacked, not side by side
+    name = page.locator("#input-image td.filename").first
+    assert "".join(name.inner_text().split()) == "dashcam.png"
+    assert name.evaluate("e => [...e.children].every(c => c.scrollWidth <= c.clientWidth + 1)")  # not cut off
+    context.close()
 
 
 def test_a_byte_budget_ticks_what_fits_and_can_be_overridden(fresh, tmp_path):
@@ -398,11 +496,7 @@ def test_a_byte_budget_ticks_what_fits_and_can_be_overridden(fresh, tmp_path):
 
 
 def test_compress_is_in_view_at_1280x800_and_the_editor_label_is_readable(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(server)
-    pick_example(page)
+    context, page = example_at(browser, server, 1280, 800)
     page.evaluate("window.scrollTo(0, 0)")
     button = page.locator("#compress").bounding_box()
     assert button["y"] >= 0 and button["y"] + button["height"] <= 800, button

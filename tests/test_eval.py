@@ -156,7 +156,19 @@ def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
     from selgan.cli import main
 
     code = main(
-        ["bench", "--model", "tiny-test", "--sizes", "96x64,200x120", "--runs", "1", "--json", str(tmp_path / "b.json")]
+        [
+            "bench",
+            "--model",
+            "tiny-test",
+            "--sizes",
+            "96x64,200x120",
+            "--runs",
+            "1",
+            "--effort-size",
+            "128x64",
+            "--json",
+            str(tmp_path / "b.json"),
+        ]
     )
     out = capsys.readouterr().out
     result = json.loads((tmp_path / "b.json").read_text())
@@ -164,6 +176,9 @@ def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
     assert result["matmul_gflops_per_s"] > 0 and result["generator_gflop"] > 0
     assert all(r["decode_total_s"] > 0 and r["segment_s"] > 0 and r["peak_rss_mb"] > 0 for r in result["sizes"])
     assert result["budget_480x360"]["guarded_compress_s"] > 0 and "With the synthesis guard" in out
+    effort = result["effort"]
+    assert effort["size"] == "128×64" and all(effort[name]["seconds"] > 0 for name in ("fast", "better", "best"))
+    assert effort["better"]["bytes"] <= effort["fast"]["bytes"] and "Encode effort at 128×64" in out
 
 
 def test_kid_of_a_set_against_itself_is_near_zero_and_blur_is_far(camvid):

@@ -1,8 +1,10 @@
-"""selgan's file beside the classical codecs at the same file size, row by row as they are found."""
+"""selgan's file beside the classical codecs at the same file size, row by row as they are found, and the
+pictures a person compares: uncropped at the same scale, or zoomed on the same spot."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,6 +16,21 @@ from selgan.metrics import psnr
 COMPARE_WITH = ("jpeg", "avif")  # the quick one first: its row shows while AVIF is still searching
 SCALES = (1, 2, 4)  # classical codecs are also tried on the image downscaled by these factors
 PENDING = "*Coding the same image with AVIF and JPEG at the same file size…*"
+ZOOMS = {"whole image": 1, "2×": 2, "4×": 4}  # the sliders' zoom; a click on the preserved-mask picture centres it
+
+
+@dataclass(frozen=True)
+class Found:
+    """One classical codec's best file within selgan's bytes (None: none fits), as the table names it."""
+
+    name: str
+    match: MatchedResult | None
+
+    @property
+    def label(self) -> str:
+        if self.match is None or self.match.scale == 1:
+            return self.name.upper()
+        return f"{self.name.upper()} at 1/{self.match.scale} size"
 
 
 def best_baseline(name: str, rgb: np.ndarray, max_bytes: int) -> MatchedResult | None:
@@ -21,11 +38,11 @@ def best_baseline(name: str, rgb: np.ndarray, max_bytes: int) -> MatchedResult |
     return best_within(rgb, max_bytes, (name,), SCALES)
 
 
-def comparison(rgb: np.ndarray, result: Result, cache: dict | None = None) -> Iterator[tuple[str, list]]:
+def comparison(rgb: np.ndarray, result: Result, cache: dict | None = None) -> Iterator[tuple[str, list[Found]]]:
     """selgan's file and each classical codec's at (at most) the same size: PSNR on the preserved region and overall.
 
-    Yields the table (and gallery) as it fills: selgan's row at once, then one row per classical codec.
-    `cache` keeps the classical files found per (codec, budget) for the session's image.
+    Yields the table and the classical files found so far as it fills: selgan's row at once, then one row per
+    classical codec. `cache` keeps the classical files found per (codec, budget) for the session's image.
     """
     cache = {} if cache is None else cache
     max_bytes = len(result.data)
@@ -38,7 +55,7 @@ def comparison(rgb: np.ndarray, result: Result, cache: dict | None = None) -> It
             f"{psnr(rgb, result.recon):.2f} dB",
         )
     ]
-    gallery = []
+    found: list[Found] = []
 
     def table(pending: tuple[str, ...] = ()) -> str:
         lines = rows + [(name.upper(), "*coding…*", "", "") for name in pending]
@@ -46,24 +63,39 @@ def comparison(rgb: np.ndarray, result: Result, cache: dict | None = None) -> It
             "| " + " | ".join(row) + " |" for row in lines
         )
 
-    yield table(COMPARE_WITH), list(gallery)
+    yield table(COMPARE_WITH), []
     for k, name in enumerate(COMPARE_WITH):
         if (name, max_bytes) not in cache:
             cache[name, max_bytes] = best_baseline(name, rgb, max_bytes)
-        found = cache[name, max_bytes]
-        if found is None:
-            rows.append((name.upper(), f"no file fits in {max_bytes:,} B, even at 1/{max(SCALES)} size", "—", "—"))
+        item = Found(name, cache[name, max_bytes])
+        if item.match is None:
+            rows.append((item.label, f"no file fits in {max_bytes:,} B, even at 1/{max(SCALES)} size", "—", "—"))
         else:
-            label = f"{name.upper()}{'' if found.scale == 1 else f' at 1/{found.scale} size'}"
-            whole = psnr(rgb, found.reconstruction)
+            recon = item.match.reconstruction
             rows.append(
-                (label, f"{found.num_bytes:,} B", region_psnr(rgb, found.reconstruction, region), f"{whole:.2f} dB")
+                (
+                    item.label,
+                    f"{item.match.num_bytes:,} B",
+                    region_psnr(rgb, recon, region),
+                    f"{psnr(rgb, recon):.2f} dB",
+                )
             )
-            gallery.append((found.reconstruction, f"{label}, {found.num_bytes:,} B, {whole:.2f} dB"))
-        yield table(COMPARE_WITH[k + 1 :]), list(gallery)
+            found.append(item)
+        yield table(COMPARE_WITH[k + 1 :]), list(found)
 
 
-def compare_markdown_and_gallery(rgb: np.ndarray, result: Result, cache: dict | None = None) -> tuple[str, list]:
-    """The finished comparison table and gallery (see comparison)."""
-    *_, last = comparison(rgb, result, cache)
-    return last
+def zoomed(image: np.ndarray, center: tuple[float, float], factor: int) -> np.ndarray:
+    """The 1/factor-wide window of the image around center ((x, y) as shares of width and height), kept inside
+    the picture; the whole image at factor 1. Every picture cut with the same arguments shows the same spot."""
+    if factor <= 1:
+        return image
+    height, width = image.shape[:2]
+    w, h = max(1, width // factor), max(1, height // factor)
+    x0 = int(round(min(max(center[0] * width - w / 2, 0), width - w)))
+    y0 = int(round(min(max(center[1] * height - h / 2, 0), height - h)))
+    return image[y0 : y0 + h, x0 : x0 + w]
+
+
+def versus_label(result: Result, item: Found) -> str:
+    """The comparison slider's caption: what each side is and its file size."""
+    return f"selgan {len(result.data):,} B (left) | {item.label} {item.match.num_bytes:,} B (right): drag to compare"

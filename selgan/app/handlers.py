@@ -24,9 +24,13 @@ from selgan.app.views import (
     brush_colors,
     class_choices,
     default_ticks,
+    describe_model,
     describe_pick,
+    global_models,
     legend_html,
     mask_overlay,
+    model_help,
+    scene_markdown,
     segmentation_view,
     selectable,
     selectable_names,
@@ -37,6 +41,7 @@ from selgan.errors import BudgetError
 from selgan.guard import describe, doubts
 from selgan.pipeline import Pipeline, decode
 from selgan.pipeline import region_psnr as psnr_by_region
+from selgan.scene import check_scene
 from selgan.segment import SegMap
 from selgan.select import pixel_preserve_mask
 
@@ -50,6 +55,7 @@ class ImageView:
     legend: str
     classes: dict
     editor: dict | None
+    scene: str = ""  # the scene check's advice (Markdown), empty when the photo looks like the models' world
 
 
 @user_errors("reading and segmenting the image")
@@ -68,6 +74,7 @@ def on_image(
 def image_view(session: Session, codec: Codec, ticks: list[str] | None) -> ImageView:
     """The segmentation views of the session's image for this codec; ticks kept where given, else the defaults."""
     segmap = segmentation_of(session, codec)
+    session.scene = scene_markdown(check_scene(session.rgb, segmap), codec, global_models(selgan.list_models(), shared))
     overlay = segmentation_view(session.rgb, segmap)
     names = selectable_names(codec)
     present = {s.name for s in segmap.classes_present()}
@@ -75,7 +82,12 @@ def image_view(session: Session, codec: Codec, ticks: list[str] | None) -> Image
     background = np.asarray(overlay)
     editor = {"background": background, "layers": [], "composite": background}
     return ImageView(
-        session, overlay, legend_html(segmap), gr.update(choices=class_choices(codec, segmap), value=value), editor
+        session,
+        overlay,
+        legend_html(segmap),
+        gr.update(choices=class_choices(codec, segmap), value=value),
+        editor,
+        session.scene,
     )
 
 
@@ -89,7 +101,10 @@ def on_budget(
     otherwise (leaving the box) an unchanged budget changes nothing.
     Returns (ticks update, model update, note): gr.skip() where nothing changes.
     """
-    budget = parse_budget(budget_text)
+    try:
+        budget = parse_budget(budget_text)
+    except gr.Error as exc:  # beside the box, where the user typed; an error badge would hide the ticks
+        return gr.skip(), gr.skip(), f"**{html.escape(exc.message)}**"
     seed = int(seed or 0)
     if session is None or session.rgb is None:
         note = "" if budget is None else f"Budget {budget:,} B: pick an image to see what it affords."
@@ -104,28 +119,57 @@ def on_budget(
     else:
         try:
             afforded = fit_budget(session, shared(model_name), budget, seed)
-        except BudgetError as exc:
+        except BudgetError as exc:  # said once, beside the box (a toast too would repeat it)
             session.afforded, session.overridden = None, False
-            gr.Warning(str(exc))
             return gr.skip(), gr.skip(), f"**{html.escape(str(exc))}**"
     session.afforded, session.overridden = afforded, False
     note = (
-        f"**{budget:,} B** affords {afforded.description} (**{afforded.bitstream.num_bytes:,} B**). The ticks "
-        "and model show this choice; change them to override the budget."
+        f"**{budget_words(budget_text, budget)}** affords {afforded.description} "
+        f"(**{afforded.bitstream.num_bytes:,} B**). The ticks and model show this choice; change them to override "
+        "the budget."
     )
     return gr.update(value=afforded.ticks), gr.update(value=afforded.bitstream.model_id), note
 
 
-def fit_budget(session: Session, codec: Codec, budget: int, seed: int) -> Afforded:
+def budget_words(text: str | float | None, budget: int) -> str:
+    """The budget as the user wrote it and in bytes when they differ ('1.5 KB = 1,500 B'), so the unit is plain."""
+    written = str(text or "").strip()
+    plain_bytes = f"{budget:,} B"
+    return (
+        plain_bytes if written.replace(",", "").rstrip("bB ").strip() == str(budget) else f"{written} = {plain_bytes}"
+    )
+
+
+def fit_budget(session: Session, codec: Codec, budget: int, seed: int, effort: str = "fast", progress=None) -> Afforded:
     """The most preserving file within the budget among the codec's family (BudgetError names the minimum)."""
     start = time.perf_counter()
     labels = segmentation_of(session, codec)
     bitstream = codec.compress(
-        session.rgb, labels=labels, seed=seed, max_bytes=budget, guard="off"
+        session.rgb, labels=labels, seed=seed, max_bytes=budget, guard="off", effort=effort, progress=progress
     )  # on_compress checks
     chosen = shared(bitstream.model_id)
-    ticks = ticks_of(bitstream, chosen)
-    return Afforded(budget, seed, bitstream, ticks, describe_pick(bitstream, ticks), time.perf_counter() - start)
+    present = {s.name for s in segmentation_of(session, chosen).classes_present()}
+    # Classes the photo does not hold cost nothing and change nothing: ticking them would only puzzle.
+    ticks = [n for n in ticks_of(bitstream, chosen) if n in present or bitstream.mode.name.lower() == "global"]
+    seconds = time.perf_counter() - start
+    return Afforded(budget, seed, bitstream, ticks, describe_pick(bitstream, ticks), seconds, effort)
+
+
+@user_errors("measuring what each model costs")
+def on_model_sizes(session: Session | None, seed: float | None) -> str:
+    """What each installed model is for and what this photo costs in it (each model's own preserve set, effort
+    fast); without a photo, what each is for."""
+    rows = []
+    for name in selgan.list_models():
+        codec = shared(name)
+        size = None
+        if session is not None and session.rgb is not None:
+            preserve = "default" if codec.default_preserve else None
+            labels = segmentation_of(session, codec)
+            coded = codec.compress(session.rgb, labels=labels, seed=int(seed or 0), preserve=preserve, guard="off")
+            size = coded.num_bytes
+        rows.append((name, describe_model(codec), size))
+    return model_help(rows)
 
 
 @dataclass(frozen=True)
@@ -200,22 +244,44 @@ def encode(
     budget: int | None,
     seed: int,
     progress,
+    effort: str = "fast",
 ) -> tuple[Bitstream, str, float, SegMap]:
     """The file the page asks for (what the budget affords, or the ticks and painting), how it was chosen, its
     encode seconds, and the labels it was coded with (the painting's relabels applied)."""
     if budget is not None and not session.overridden and not strokes.any:  # the budget chooses (see on_budget)
-        progress(0.3, desc=f"choosing the file that fits in {budget:,} B")
+        progress(0.2, desc=f"choosing the file that fits in {budget:,} B")
         afforded = session.afforded
-        if afforded is None or (afforded.budget, afforded.seed) != (budget, seed):
-            afforded = session.afforded = fit_budget(session, codec, budget, seed)
+        if afforded is None or (afforded.budget, afforded.seed, afforded.effort) != (budget, seed, effort):
+            afforded = fit_budget(session, codec, budget, seed, effort, refine_progress(progress, effort))
+            session.afforded = afforded
         return afforded.bitstream, f"fit to {budget:,} B: {afforded.description}", afforded.seconds, segmap
     for class_id, pixels in strokes.relabel.items():
         segmap = segmap.with_overrides(pixels, class_id)
     kwargs, how = selection(classes, strokes, segmap, codec)
-    progress(0.3, desc="encoding")
+    progress(0.2, desc="encoding")
     # The page runs the synthesis guard itself, on the decode it shows (no second decode, no warnings to catch).
-    bitstream, encode_s = Pipeline(codec).compress(session.rgb, labels=segmap, seed=seed, guard="off", **kwargs)
+    bitstream, encode_s = Pipeline(codec).compress(
+        session.rgb,
+        labels=segmap,
+        seed=seed,
+        guard="off",
+        effort=effort,
+        progress=refine_progress(progress, effort),
+        **kwargs,
+    )
     return bitstream, how, encode_s, segmap
+
+
+def refine_progress(progress, effort: str):
+    """The encoder's refinement steps on the page's progress bar, with the time left (None at effort fast)."""
+    if effort == "fast":
+        return None
+
+    def report(step: int, steps: int, seconds: float) -> None:
+        left = seconds / max(step, 1) * (steps - step)
+        progress(0.2 + 0.3 * step / steps, desc=f"effort {effort}: step {step}/{steps}, about {left:.0f} s left")
+
+    return report
 
 
 @user_errors("compressing")
@@ -229,6 +295,7 @@ def on_compress(
     request: gr.Request | None = None,
     progress=gr.Progress(),  # noqa: B008 (Gradio injects progress through this default)
     budget_text: str | None = None,
+    effort: str | None = "fast",
 ) -> CompressView:
     """Compress the session's image with the chosen regions (or what the budget affords) and decode it back."""
     if session is None or session.rgb is None:
@@ -241,7 +308,8 @@ def on_compress(
     progress(0.1, desc="segmenting")
     segmap = segmentation_of(session, codec)
     strokes = read_strokes(editor, (rgb.shape[1], rgb.shape[0]), codec)
-    bitstream, how, encode_s, segmap = encode(session, codec, segmap, strokes, classes, budget, seed, progress)
+    effort = effort or "fast"
+    bitstream, how, encode_s, segmap = encode(session, codec, segmap, strokes, classes, budget, seed, progress, effort)
     data = bitstream.to_bytes()
     progress(0.5, desc="decoding")
     decoded = decode(data)
@@ -259,10 +327,12 @@ def on_compress(
     path.write_bytes(data)
     session.result = Result(data, bitstream.model_id, recon, preserved)
     stats = stats_markdown(session.name, bitstream, how, encode_s, decoded.seconds, rgb, recon, preserved, budget)
-    status = f"**{len(data):,} B**, {bitstream.bpp:.4f} bpp, {bitstream.model_id}: result below."
+    status = f"**{len(data):,} B**, {bitstream.bpp:.4f} bpp, {bitstream.model_id}, effort {effort}: result below."
     if doubted:
         names = ", ".join(html.escape(check.name) for check, _ in doubted)
         status += f" The painted {names} may not pass for the photo (see the notices; paint green to preserve)."
+    elif session.scene and bitstream.mode.name.lower() != "global":
+        status += " This photo is outside what the models know (see the note above the legend)."
     return CompressView((rgb, recon), mask_overlay(rgb, preserved), stats, str(path), status)
 
 

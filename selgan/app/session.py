@@ -33,6 +33,7 @@ class Afforded:
     ticks: list[str]
     description: str
     seconds: float  # time to find and code the file
+    effort: str = "fast"
 
 
 @dataclass
@@ -47,6 +48,11 @@ class Session:
     afforded: Afforded | None = None
     overridden: bool = False  # the user changed ticks, preset or model after the budget set them
     replaced: bool = False  # a new input came: jobs still running for this image show nothing more
+    found: list = field(default_factory=list)  # the classical files of the last comparison (compare.Found)
+    against: str | None = None  # the classical codec in the comparison slider
+    zoom: int = 1  # the sliders show 1/zoom of the width and height ...
+    center: tuple[float, float] = (0.5, 0.5)  # ... around this spot (shares of width and height)
+    scene: str = ""  # what the scene check said of the image ("" when nothing)
 
 
 def segmentation_of(session: Session, codec: Codec) -> SegMap:

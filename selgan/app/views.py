@@ -10,6 +10,7 @@ from PIL import Image
 
 from selgan import Bitstream, Codec, SegMap
 from selgan.metrics import psnr
+from selgan.scene import SceneCheck
 from selgan.segment.segmap import UNSURE_BELOW
 
 KEEP_COLOR, SYNTH_COLOR = (0, 255, 0), (255, 0, 255)  # brush colours that add/remove preserved regions
@@ -181,3 +182,53 @@ def stats_markdown(
     ]
     head, *rest = rows
     return f"| {head[0]} | {head[1]} |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rest)
+
+
+def global_models(names: list[str], codec_of) -> list[str]:
+    """The models that code the whole photo (no default preserve set), fewest latent channels first."""
+    codecs = [codec_of(n) for n in names]
+    whole = [c for c in codecs if not c.default_preserve]
+    return [c.model_id for c in sorted(whole, key=lambda c: c.model.latent_model.latent_channels)]
+
+
+def scene_markdown(check: SceneCheck, codec: Codec, safer: list[str]) -> str:
+    """The scene check's warning and what to do instead, in plain words; empty when the photo passes.
+
+    safer: the global models, the first one suggested to selective users."""
+    if not check.doubtful:
+        return ""
+    if not codec.default_preserve:  # a global file paints nothing: the labels only shape its bits
+        return (
+            f'<div class="selgan-scene">ⓘ This photo may be outside what the models know: '
+            f"{'; '.join(html.escape(r) for r in check.reasons())}. {html.escape(codec.model_id)} codes the whole "
+            "photo, so nothing is painted from the labels; a selective model would paint from them.</div>"
+        )
+    instead = f"the global model <b>{html.escape(safer[0])}</b> (it paints nothing) or " if safer else ""
+    return (
+        f'<div class="selgan-scene">⚠ <b>This photo may be outside what the models know</b>: '
+        f"{'; '.join(html.escape(r) for r in check.reasons())}. The models learnt daylight street scenes, so the "
+        f"labels may be wrong, and a selective file paints its synthesised regions from them. Safer: {instead}"
+        "preserving more (tick classes, or paint green).</div>"
+    )
+
+
+def model_help(sizes: list[tuple[str, str, int | None]]) -> str:
+    """What each model is for, with what this photo costs in it ((name, what, bytes or None) per model)."""
+    rows = [
+        f"| {html.escape(name)} | {what} | {'—' if size is None else f'{size:,} B'} |" for name, what, size in sizes
+    ]
+    return (
+        "| model | what it codes | this photo (effort fast) |\n|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n\n*gc*: global, the whole photo is coded and nothing is painted. *sc*: selective, the ticked classes are "
+        "coded and the rest is painted from the label map. *c4*/*c8*: latent channels per 16×16 block (more "
+        "channels keep more detail, for more bytes)."
+    )
+
+
+def describe_model(codec: Codec) -> str:
+    """One model in a few words, for the model table."""
+    if codec.default_preserve:
+        names = [codec.class_names[i] for i in codec.class_ids(codec.default_preserve)]
+        return f"selective: codes {', '.join(names)} by default, paints the rest"
+    return "global: the whole photo"

@@ -103,6 +103,9 @@ def _add_bench(sub) -> None:
     p.add_argument("--image", type=Path, default=None, help="source image (default: the bundled demo scene)")
     p.add_argument("--sizes", default="480x360,1024x512,2048x1024,3840x2160")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument(
+        "--effort-size", default="1024x512", help="the size at which each encode effort is timed (WxH, or none)"
+    )
     p.add_argument("--no-segmenter", action="store_true")
     p.add_argument("--json", type=Path, default=None)
     p.set_defaults(run=_bench)
@@ -210,11 +213,15 @@ def _bench(args: argparse.Namespace) -> int:
 
     try:
         sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+        effort_size = None if args.effort_size == "none" else tuple(int(v) for v in args.effort_size.split("x"))
     except ValueError:
-        raise SelganError(f"--sizes must look like 480x360,1024x512, got {args.sizes!r}") from None
+        raise SelganError(
+            f"--sizes and --effort-size look like 480x360,1024x512 and 1024x512 (or none), got {args.sizes!r} and "
+            f"{args.effort_size!r}"
+        ) from None
     codec = Pipeline(args.model).codec
     segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
-    result = run_bench(codec, segmenter, args.image or DEMO_IMAGE, sizes, args.runs)
+    result = run_bench(codec, segmenter, args.image or DEMO_IMAGE, sizes, args.runs, effort_size)
     print(format_bench(result))
     if args.json:
         write_bench(result, args.json)

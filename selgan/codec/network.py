@@ -157,7 +157,8 @@ class CodecNetwork(nn.Module):
         height, width = image.shape[:2]
         padded = pad_to_shape(image, padded_shape(height, width))
         stored = self.file_labels(labels, padded.shape[:2])
-        x = torch.from_numpy(padded).permute(2, 0, 1)[None].float() / 255
+        # A read-only array (an image already at the padded size) would make torch warn on every compress.
+        x = torch.from_numpy(np.require(padded, requirements="W")).permute(2, 0, 1)[None].float() / 255
         one_hot = one_hot_labels(torch.from_numpy(stored)[None], self.vocab.num_classes)
         _, symbols, _ = self.quantizer(self.encoder(x * 2 - 1, one_hot))
         label_stream = self.label_model.encode(stored) if labels is not None else None

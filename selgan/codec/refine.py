@@ -91,7 +91,7 @@ def refine_symbols(
             f" {width}×{height} is over its {MAX_PIXELS / 1e6:.1f} MP limit; use effort='fast' or a smaller image"
         )
     quantizer, generator = network.quantizer, network.generator
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255
+    x = torch.from_numpy(np.require(image, requirements=("C", "W"))).permute(2, 0, 1)[None].float() / 255
     one_hot = one_hot_labels(torch.from_numpy(stored_labels)[None], network.vocab.num_classes)
     coded_t = torch.from_numpy(coded)[None]
     mask = coded_t[:, None].float()

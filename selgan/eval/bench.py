@@ -22,6 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from selgan.api import Codec
 from selgan.codec import LATENT_STRIDE
 from selgan.codec.network import padded_shape
+from selgan.codec.refine import EFFORTS
 from selgan.guard import GuardWarning
 from selgan.labels.resample import one_hot_labels, pad_to_shape
 from selgan.segment.base import Segmenter
@@ -158,7 +159,27 @@ def budget_seconds(codec: Codec, image: np.ndarray, runs: int) -> dict:
     return row
 
 
-def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZES, runs: int = 3) -> dict:
+def effort_seconds(codec: Codec, image: np.ndarray) -> dict:
+    """Seconds of one compress at each encode effort (the model's default preserve set, else global; no guard)
+    and the file's bytes: what each level costs in time, and that the bytes stay (selgan.codec.refine)."""
+    preserve = "default" if codec.default_preserve else None
+    row: dict = {"size": f"{image.shape[1]}×{image.shape[0]}"}
+    for name in EFFORTS:
+        seconds, bitstream = timed(
+            lambda name=name: codec.compress(image, preserve=preserve, guard="off", effort=name), 1
+        )
+        row[name] = {"seconds": seconds, "bytes": bitstream.num_bytes}
+    return row
+
+
+def run_bench(
+    codec: Codec,
+    segmenter: Segmenter | None,
+    source: Path,
+    sizes=SIZES,
+    runs: int = 3,
+    effort_size: tuple[int, int] | None = (1024, 512),
+) -> dict:
     """The whole benchmark as one JSON-ready dict."""
     base = Image.open(source).convert("RGB")
     rows = [
@@ -182,6 +203,9 @@ def run_bench(codec: Codec, segmenter: Segmenter | None, source: Path, sizes=SIZ
         **achieved,
         "batched_images_per_s_480x360": batched_images_per_s(codec, frame_480),
         "budget_480x360": budget_seconds(codec, frame_480, runs) if segmenter is not None else None,
+        "effort": None
+        if effort_size is None
+        else effort_seconds(codec, np.asarray(base.resize(effort_size, Image.LANCZOS))),
         "sizes": rows,
     }
 
@@ -217,6 +241,15 @@ def format_bench(result: dict) -> str:
         f"{result['matmul_gflops_per_s']:.1f} GFLOP/s fp32 matmul on this machine. Batched encoding: "
         f"{result['batched_images_per_s_480x360']:.1f} images/s (480×360, batch 8)."
     )
+    effort = result.get("effort")  # reports written before encode effort existed lack it
+    if effort:
+        fast = effort["fast"]["seconds"]
+        levels = ", ".join(
+            f"{name} {effort[name]['seconds']:.2f} s ({effort[name]['seconds'] / fast:.0f}× fast, "
+            f"{effort[name]['bytes']:,} B)"
+            for name in EFFORTS
+        )
+        lines += ["", f"Encode effort at {effort['size']} (compress, no guard; one run each): {levels}."]
     budget = result.get("budget_480x360")
     if budget:
         lines.append("")
