@@ -121,7 +121,10 @@ class GuardWarning(UserWarning):
 
 
 class SceneWarning(GuardWarning):
-    """The photo of a selective file may be outside what the models know (selgan.scene: dark, or not a street)."""
+    """The photo of a selective file may be outside what the models know (selgan.scene: dark, or not a street).
+
+    A GuardWarning because it is the guard's (it comes with guard_file, and not with guard='off'), so one filter
+    covers both; catch SceneWarning first to tell it from the regions' warnings."""
 
 
 def doubts(

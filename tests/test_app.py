@@ -311,6 +311,10 @@ def test_the_comparison_slider_and_zoom_show_the_same_spot(session, tmp_path):
     left, right = versus["value"]
     assert np.array_equal(left, session.result.recon) and left.shape == right.shape  # uncropped, same scale
     assert f"selgan {len(session.result.data):,} B" in versus["label"]
+    first = session.found[0].name
+    steps.choose_against(session, first)
+    list(steps.compare(session))  # a comparison filling in again keeps what the user chose
+    assert session.against == first
 
     class Click:
         index = (480 - 1, 0)  # the top right corner of the preserved-mask picture
@@ -323,6 +327,22 @@ def test_the_comparison_slider_and_zoom_show_the_same_spot(session, tmp_path):
     assert original.shape == (90, 120, 3) and np.array_equal(original, session.rgb[:90, 360:])
     (original, _), _ = steps.set_zoom(session, "whole image")
     assert original is session.rgb
+
+
+def test_a_failing_comparison_is_said_in_its_panel_and_the_chain_goes_on(session, tmp_path, monkeypatch):
+    """Gradio runs no later step after one that raises: the unlock step after the comparison must still run."""
+    steps = app_steps.Steps(tmp_path, messages.DEFAULT_MAX_PIXELS)
+    handlers.on_compress(session, MODEL, ["Car"], None, 0, tmp_path)
+
+    def broken(name, rgb, max_bytes):
+        raise RuntimeError("avifenc crashed in /usr/lib/secret")
+
+    monkeypatch.setattr(compare, "best_baseline", broken)
+    shown = list(steps.compare(session))  # no exception
+    assert shown[-1][0].startswith("**Something went wrong while comparing with the classical codecs")
+    assert "/usr/lib" not in shown[-1][0]
+    assert steps.unlock(session) == gr.update(interactive=True)
+    assert steps.unlock(app_session.Session()) == gr.update(interactive=False)  # no image: nothing to code
 
 
 def test_the_model_table_says_what_each_model_costs_for_this_photo(session):

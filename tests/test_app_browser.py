@@ -160,9 +160,12 @@ def shown(page, selector: str) -> list[np.ndarray]:
 
 
 def load(page, path: Path) -> None:
+    """Upload an image and wait until it is segmented (its own legend, not the last one's; Compress usable)."""
     clear(page, "#input-image")
+    expect(page.locator("#legend li")).to_have_count(0)
     page.locator("#input-image input[type=file]").set_input_files(str(path))
     page.locator("#legend li").first.wait_for()
+    expect(page.locator("#compress")).to_be_enabled()
 
 
 def pick_example(page) -> None:
@@ -240,14 +243,14 @@ def test_upload_tick_compress_download(page, val_frame, tmp_path, served_images)
     page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
     expect(page.locator("#zoom input[value='2×']")).to_be_checked()
     deadline = time.time() + 30
-    while time.time() < deadline and shown(page, "#result")[0].shape != (180, 240, 3):
+    while time.time() < deadline and [a.shape for a in shown(page, "#result")][:1] != [(180, 240, 3)]:
         page.wait_for_timeout(300)
     original, mine = shown(page, "#result")
     assert np.array_equal(original, load_rgb(val_frame[0])[:180, 240:]) and np.array_equal(mine, decoded[:180, 240:])
     assert np.array_equal(shown(page, "#versus")[0], mine)  # the same spot in both sliders
     page.locator("#zoom label", has_text="whole image").click()
     deadline = time.time() + 30
-    while time.time() < deadline and shown(page, "#result")[0].shape != decoded.shape:
+    while time.time() < deadline and [a.shape for a in shown(page, "#result")][:1] != [decoded.shape]:
         page.wait_for_timeout(300)
     assert shown(page, "#result")[0].shape == decoded.shape
     assert served_images and all(kind == "image/png" for kind, _ in served_images), served_images
@@ -358,8 +361,8 @@ def test_the_example_is_a_real_photo_and_its_segmentation_shows_first(page):
     assert page.locator("#editor canvas").first.is_visible()
     expect(page.locator("#stats")).to_have_text("")
     expect(page.locator("#preset input")).to_have_value("")  # a preset of the last image is not shown as current
-    for close in page.locator("[data-testid='toast-close']").all():  # earlier tests' notices: not this photo's
-        close.click()
+    # Earlier tests' notices are not this photo's (clicked in the page: one may close itself meanwhile).
+    page.evaluate("document.querySelectorAll(\"[data-testid='toast-close']\").forEach(b => b.click())")
     compress_and_wait(page)
     page.locator("#stats", has_text="dashcam (960×512)").wait_for()
     ARTIFACTS.mkdir(exist_ok=True)  # the README's picture of the app (docs/app.png is a copy of it)

@@ -181,6 +181,13 @@ def test_bench_runs_on_a_tiny_size(use_tiny_zoo, tmp_path, capsys):
     assert effort["better"]["bytes"] <= effort["fast"]["bytes"] and "Encode effort at 128×64" in out
 
 
+def test_bench_refuses_an_effort_size_the_efforts_cannot_take(use_tiny_zoo, capsys):
+    from selgan.cli import main
+
+    assert main(["bench", "--model", "tiny-test", "--effort-size", "4000x3000"]) == 2
+    assert "--effort-size 4000x3000 is over the 4.2 MP" in capsys.readouterr().err
+
+
 def test_kid_of_a_set_against_itself_is_near_zero_and_blur_is_far(camvid):
     from PIL import Image
 

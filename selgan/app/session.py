@@ -50,6 +50,7 @@ class Session:
     replaced: bool = False  # a new input came: jobs still running for this image show nothing more
     found: list = field(default_factory=list)  # the classical files of the last comparison (compare.Found)
     against: str | None = None  # the classical codec in the comparison slider
+    against_chosen: bool = False  # the user picked it: later rows of the comparison do not change it
     zoom: int = 1  # the sliders show 1/zoom of the width and height ...
     center: tuple[float, float] = (0.5, 0.5)  # ... around this spot (shares of width and height)
     scene: str = ""  # what the scene check said of the image ("" when nothing)

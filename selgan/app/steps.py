@@ -141,7 +141,7 @@ class Steps:
             return self.cleared(f"**{exc.message}**")  # no earlier result left looking current
         if state is None or state.replaced:  # a new image came while this one was coded
             return [gr.skip()] * len(RESULTS)
-        state.zoom, state.found, state.against = 1, [], None
+        state.zoom, state.found, state.against, state.against_chosen = 1, [], None, False
         return (
             view.slider,
             view.mask,
@@ -169,15 +169,18 @@ class Steps:
         if rows is None:
             yield gr.skip(), gr.skip(), gr.skip()
             return
-        for table, found in guarded(rows, "comparing with the classical codecs"):
-            if state.replaced:
-                yield gr.skip(), gr.skip(), gr.skip()
-                return
-            state.found = found
-            if found:
-                state.against = found[-1].name  # AVIF once it is found: the stronger one
-            names = [(item.label, item.name) for item in found]
-            yield table, self.versus(state), gr.update(choices=names, value=state.against)
+        try:
+            for table, found in guarded(rows, "comparing with the classical codecs"):
+                if state.replaced:
+                    yield gr.skip(), gr.skip(), gr.skip()
+                    return
+                state.found = found
+                if found and not state.against_chosen:
+                    state.against = found[-1].name  # AVIF once it is found (the stronger one), unless the user chose
+                names = [(item.label, item.name) for item in found]
+                yield table, self.versus(state), gr.update(choices=names, value=state.against)
+        except gr.Error as exc:  # said in the panel, not raised: the step after this one unlocks Compress
+            yield f"**{exc.message}**", gr.skip(), gr.skip()
 
     @staticmethod
     def versus(state):
@@ -217,7 +220,7 @@ class Steps:
     def choose_against(self, state, name):
         if state is None:
             return gr.skip()
-        state.against = name
+        state.against, state.against_chosen = name, True
         return self.versus(state)
 
     def compress_endpoint(self, image, preserve, model, seed, max_bytes):

@@ -206,6 +206,7 @@ def eval_spec(args: argparse.Namespace):
 
 
 def _bench(args: argparse.Namespace) -> int:
+    from selgan.codec.refine import MAX_PIXELS
     from selgan.demo import DEMO_IMAGE
     from selgan.eval.bench import format_bench, run_bench, write_bench
     from selgan.pipeline import Pipeline
@@ -219,6 +220,8 @@ def _bench(args: argparse.Namespace) -> int:
             f"--sizes and --effort-size look like 480x360,1024x512 and 1024x512 (or none), got {args.sizes!r} and "
             f"{args.effort_size!r}"
         ) from None
+    if effort_size is not None and effort_size[0] * effort_size[1] > MAX_PIXELS:  # before minutes of other benches
+        raise SelganError(f"--effort-size {args.effort_size} is over the {MAX_PIXELS / 1e6:.1f} MP the efforts take")
     codec = Pipeline(args.model).codec
     segmenter = None if args.no_segmenter or codec.segmenter is None else get_segmenter("builtin", name=codec.segmenter)
     result = run_bench(codec, segmenter, args.image or DEMO_IMAGE, sizes, args.runs, effort_size)

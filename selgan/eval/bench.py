@@ -249,7 +249,11 @@ def format_bench(result: dict) -> str:
             f"{effort[name]['bytes']:,} B)"
             for name in EFFORTS
         )
-        lines += ["", f"Encode effort at {effort['size']} (compress, no guard; one run each): {levels}."]
+        lines += [
+            "",
+            f"Encode effort at {effort['size']} (compress with segmentation, no guard; one timed run after a warm-up):"
+            f" {levels}.",
+        ]
     budget = result.get("budget_480x360")
     if budget:
         lines.append("")
