@@ -20,7 +20,7 @@ import numpy as np
 
 from selgan.bitstream import Bitstream
 from selgan.codec import CodecNetwork
-from selgan.metrics import psnr_lowfreq
+from selgan.metrics import luma, psnr_lowfreq
 from selgan.scene import check_scene
 from selgan.segment import SegMap
 from selgan.segment.segmap import UNSURE_BELOW
@@ -69,8 +69,8 @@ class GuardLimits:
 
 def detail(image: np.ndarray) -> np.ndarray:
     """H×W high-frequency energy: squared luminance minus its 2-pixel Gaussian blur."""
-    luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    return (luma - cv2.GaussianBlur(luma, (0, 0), 2.0)) ** 2
+    brightness = luma(image).astype(np.float32)
+    return (brightness - cv2.GaussianBlur(brightness, (0, 0), 2.0)) ** 2
 
 
 def _inside(region: np.ndarray, margin: int = 4) -> np.ndarray:

@@ -7,6 +7,11 @@ import torch
 from pytorch_msssim import ms_ssim, ssim
 
 
+def luma(image: np.ndarray) -> np.ndarray:
+    """H×W float64 luminance of an RGB image (Rec. 601 weights on its sRGB values, 0-255 for uint8)."""
+    return image[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+
+
 def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     """PSNR in dB of uint8 images, over the pixels where mask (H×W bool) is set; nan for an empty mask."""
     diff = (a.astype(np.float64) - b.astype(np.float64)) ** 2
@@ -90,8 +95,8 @@ def periodic_peaks(
     """
     if len(corners) == 0:
         return np.zeros(0)
-    luma = image[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    windows = np.stack([luma[y : y + size, x : x + size] for y, x in corners])
+    brightness = luma(image)
+    windows = np.stack([brightness[y : y + size, x : x + size] for y, x in corners])
     windows -= windows.mean(axis=(1, 2), keepdims=True)
     hann = np.hanning(size)
     taper = np.outer(hann, hann)

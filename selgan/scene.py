@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from selgan.metrics import luma
 from selgan.segment import SegMap
-
-LUMA = np.array([0.299, 0.587, 0.114])  # Rec. 601 luma weights on sRGB values
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,6 @@ class SceneCheck:
 
 def check_scene(rgb: np.ndarray, segmap: SegMap, limits: SceneLimits = SceneLimits()) -> SceneCheck:
     """The scene check of a photo (uint8 H×W×3) and its segmentation."""
-    brightness = float((rgb[..., :3].astype(np.float64) @ LUMA).mean())
+    brightness = float(luma(rgb).mean())
     confidence = float(segmap.confidence.mean()) if segmap.confidence is not None else float("nan")
     return SceneCheck(brightness, confidence, limits)

@@ -74,7 +74,7 @@ def on_image(
 def image_view(session: Session, codec: Codec, ticks: list[str] | None) -> ImageView:
     """The segmentation views of the session's image for this codec; ticks kept where given, else the defaults."""
     segmap = segmentation_of(session, codec)
-    session.scene = scene_markdown(check_scene(session.rgb, segmap), codec, global_models(selgan.list_models(), shared))
+    session.scene = scene_note(session, codec, segmap)
     overlay = segmentation_view(session.rgb, segmap)
     names = selectable_names(codec)
     present = {s.name for s in segmap.classes_present()}
@@ -89,6 +89,11 @@ def image_view(session: Session, codec: Codec, ticks: list[str] | None) -> Image
         editor,
         session.scene,
     )
+
+
+def scene_note(session: Session, codec: Codec, segmap: SegMap) -> str:
+    """The scene check's note for the session's photo as this codec would code it (empty when it passes)."""
+    return scene_markdown(check_scene(session.rgb, segmap), codec, global_models(selgan.list_models(), shared))
 
 
 @user_errors("fitting the byte budget")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import gradio as gr
 
-import selgan
 from selgan.api import shared
 from selgan.app.compare import PENDING, ZOOMS, versus_label, zoomed
 from selgan.app.handlers import (
@@ -19,18 +18,16 @@ from selgan.app.handlers import (
     on_compress,
     on_image,
     on_model_sizes,
+    scene_note,
 )
 from selgan.app.messages import guarded, user_errors
 from selgan.app.session import Session, segmentation_of, session_dir
 from selgan.app.views import (
     brush_colors,
     class_choices,
-    global_models,
     preset_classes,
-    scene_markdown,
     selectable_names,
 )
-from selgan.scene import check_scene
 
 # What a compression shows; all of it is cleared when a new image comes, a job starts or a job fails.
 RESULTS = ("slider", "mask", "stats", "compare", "versus", "against", "zoom", "download", "status")
@@ -58,27 +55,22 @@ class Steps:
             status,
         ]
 
+    def no_image(self) -> list:
+        """The page without an image: empty session and views; Compress locked (pressed before a segmentation
+        lands, it would code the previous ticks)."""
+        return [Session(), None, "", gr.update(value=[]), "", "", gr.update(interactive=False), None] + self.cleared()
+
     def reset_view(self, state):  # at once, before the image is read: nothing of the previous one stays on screen
         if state is not None:
             state.replaced = True
-        # Compress waits for the segmentation: pressed before it lands, it would code the previous ticks.
-        return [Session(), None, "", gr.update(value=[]), "", "", gr.update(interactive=False), None] + self.cleared()
+        return self.no_image()
 
     def load_image(self, path, model_name):
         try:
             view = on_image(path, model_name, None, self.max_pixels)
         except gr.Error as exc:  # said once, as a notice; the page stays usable (see compress)
             gr.Warning(exc.message)
-            return [
-                Session(),
-                None,
-                "",
-                gr.update(value=[]),
-                "",
-                "",
-                gr.update(interactive=False),
-                None,
-            ] + self.cleared()
+            return self.no_image()
         ready = gr.update(interactive=view.session.rgb is not None)
         return [view.session, view.editor, view.legend, view.classes, "", view.scene, ready, None] + self.cleared()
 
@@ -98,9 +90,7 @@ class Steps:
         if (codec.segmenter or "") in state.segmaps:  # the same segmentation: keep the painting
             kept = [n for n in ticks or [] if n in selectable_names(codec)]
             segmap = segmentation_of(state, codec)
-            state.scene = scene_markdown(
-                check_scene(state.rgb, segmap), codec, global_models(selgan.list_models(), shared)
-            )
+            state.scene = scene_note(state, codec, segmap)
             choices = class_choices(codec, segmap)
             return gr.skip(), gr.skip(), gr.update(choices=choices, value=kept), gr.skip(), state.scene
         view = user_errors("segmenting the image")(image_view)(state, codec, ticks or [])
